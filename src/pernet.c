@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace glue: one struct xda_net for every network namespace,
+ * keyed on its struct net through net_generic(), with one xda_slot for
+ * each family's xfrm dst_ops counter.
+ *
+ * Our pernet operations are registered after xfrm's, so .init runs after
+ * xfrm has copied the dst_ops into a new namespace, and .exit runs before
+ * xfrm dismantles it.
+ */
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+#include <net/dst_ops.h>
+#include <net/netns/generic.h>
+
+#include "xfrm_dst_acct.h"
+
+struct xda_net {
+	struct list_head node;		/* on xda_nets */
+	bool retiring;			/* storage handed back, see exit_batch */
+	struct xda_slot slot[XDA_NR_FAMILIES];
+};
+
+static unsigned int xda_net_id __read_mostly;
+
+/*
+ * xda_lock guards xda_nets, the verdicts and every slot's storage.  It is
+ * held across stop_machine(), so nothing that runs with CPU hotplug locked
+ * may take it (the dead-CPU fold uses its own spinlock).
+ */
+static DEFINE_MUTEX(xda_lock);
+static LIST_HEAD(xda_nets);
+static enum xda_verdict xda_verdict[XDA_NR_FAMILIES];
+/* Attach new namespaces at once; off while loading and unloading. */
+static bool xda_attaching;
+
+struct dst_ops *xda_dst_ops_of(struct net *net, enum xda_family family)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (family == XDA_IPV6)
+		return &net->xfrm.xfrm6_dst_ops;
+#endif
+	return &net->xfrm.xfrm4_dst_ops;
+}
+EXPORT_SYMBOL_IF_KUNIT(xda_dst_ops_of);
+
+static struct xda_net *xda_net(struct net *net)
+{
+	return net_generic(net, xda_net_id);
+}
+
+enum xda_verdict xda_verdict_of(enum xda_family family)
+{
+	return READ_ONCE(xda_verdict[family]);
+}
+EXPORT_SYMBOL_IF_KUNIT(xda_verdict_of);
+
+/*
+ * On affected kernels every namespace's copy carries the template's
+ * storage pointer; fixed kernels allocate storage per namespace.  Compare
+ * with init_net, whose storage is never freed and so can never reappear
+ * at another namespace's address.  Returns true when a family has just
+ * been found shared.
+ */
+static bool xda_judge(struct xda_net *xn)
+{
+	struct xda_net *ref = xda_net(&init_net);
+	bool found_shared = false;
+	int f;
+
+	if (xn == ref)
+		return false;
+	for (f = 0; f < XDA_NR_FAMILIES; f++) {
+		const struct xda_slot *a = &xn->slot[f], *b = &ref->slot[f];
+
+		if (!xda_slot_present(a) || !xda_slot_present(b))
+			continue;
+		if (xda_same_storage(a, b)) {
+			found_shared |= xda_verdict[f] != XDA_SHARED;
+			WRITE_ONCE(xda_verdict[f], XDA_SHARED);
+		} else if (xda_verdict[f] == XDA_UNKNOWN) {
+			WRITE_ONCE(xda_verdict[f], XDA_PRIVATE);
+		}
+	}
+	return found_shared;
+}
+
+static bool xda_wants_own(const struct xda_slot *slot, enum xda_family f)
+{
+	if (!XDA_HAVE_PERCPU_SLOTS || !xda_slot_present(slot) ||
+	    xda_slot_owned(slot))
+		return false;
+	switch (xda_mode) {
+	case XDA_MODE_FORCE:
+		return true;
+	case XDA_MODE_AUTO:
+		return xda_verdict[f] == XDA_SHARED;
+	default:
+		return false;
+	}
+}
+
+/* Queue on @batch every slot of @xn that should get storage of its own. */
+static void xda_collect(struct xda_net *xn, struct list_head *batch)
+{
+	int f;
+
+	for (f = 0; f < XDA_NR_FAMILIES; f++) {
+		struct xda_slot *slot = &xn->slot[f];
+
+		if (!xda_wants_own(slot, f))
+			continue;
+		slot->kernel_shared = xda_verdict[f] == XDA_SHARED;
+		list_add_tail(&slot->batch_node, batch);
+	}
+}
+
+static void xda_batch_clear(struct list_head *batch)
+{
+	struct xda_slot *slot, *tmp;
+
+	list_for_each_entry_safe(slot, tmp, batch, batch_node)
+		list_del_init(&slot->batch_node);
+}
+
+/*
+ * Give storage of its own to every namespace already in use that should
+ * have it, all in one stop_machine(), after every allocation succeeded.
+ */
+static int xda_attach_live_locked(void)
+{
+	struct xda_net *xn;
+	LIST_HEAD(batch);
+	int err;
+
+	lockdep_assert_held(&xda_lock);
+	list_for_each_entry(xn, &xda_nets, node)
+		xda_collect(xn, &batch);
+	if (list_empty(&batch))
+		return 0;
+	err = xda_batch_prepare(&batch);
+	if (!err)
+		xda_batch_install_live(&batch);
+	xda_batch_clear(&batch);
+	return err;
+}
+
+/* A namespace being set up: nothing can count in it yet. */
+static int xda_attach_new_locked(struct xda_net *xn)
+{
+	struct xda_slot *slot;
+	LIST_HEAD(batch);
+	int err;
+
+	xda_collect(xn, &batch);
+	err = xda_batch_prepare(&batch);
+	if (!err)
+		list_for_each_entry(slot, &batch, batch_node)
+			xda_slot_install_new(slot);
+	xda_batch_clear(&batch);
+	return err;
+}
+
+static void xda_report_shared(void)
+{
+	pr_info(XDA_NAME ": namespaces share xfrm dst counter storage: this kernel is affected\n");
+}
+
+static int __net_init xda_net_init(struct net *net)
+{
+	struct xda_net *xn = xda_net(net);
+	bool found_shared;
+	int err, f;
+
+	for (f = 0; f < XDA_NR_FAMILIES; f++)
+		xda_slot_init(&xn->slot[f],
+			      &xda_dst_ops_of(net, f)->pcpuc_entries);
+	err = xda_proc_net_init(net);
+	if (err)
+		return err;
+
+	mutex_lock(&xda_lock);
+	list_add_tail(&xn->node, &xda_nets);
+	found_shared = xda_judge(xn);
+	if (xda_attaching) {
+		err = xda_attach_new_locked(xn);
+		/*
+		 * The first namespace after init_net tells whether the
+		 * kernel is affected; init_net is in use by then.
+		 */
+		if (!err && found_shared) {
+			xda_report_shared();
+			if (xda_attach_live_locked())
+				pr_warn(XDA_NAME ": out of memory; existing namespaces keep shared storage until the next one is created\n");
+		}
+	}
+	if (err)
+		list_del(&xn->node);
+	mutex_unlock(&xda_lock);
+
+	if (err)
+		xda_proc_net_exit(net);
+	return err;
+}
+
+static void __net_exit xda_net_exit(struct net *net)
+{
+	struct xda_net *xn = xda_net(net);
+	int f;
+
+	xda_proc_net_exit(net);
+	mutex_lock(&xda_lock);
+	list_del(&xn->node);
+	for (f = 0; f < XDA_NR_FAMILIES; f++) {
+		if (xda_slot_owned(&xn->slot[f])) {
+			/*
+			 * Before xfrm's exit: on fixed kernels it frees
+			 * whatever storage the counter points to.
+			 */
+			xda_slot_retire_begin(&xn->slot[f]);
+			xn->retiring = true;
+		}
+	}
+	mutex_unlock(&xda_lock);
+}
+
+/* One grace period for every namespace dismantled together. */
+static void __net_exit xda_net_exit_batch(struct list_head *net_exit_list)
+{
+	bool retiring = false;
+	struct net *net;
+	int f;
+
+	list_for_each_entry(net, net_exit_list, exit_list)
+		retiring |= xda_net(net)->retiring;
+	if (!retiring)
+		return;
+
+	xda_wait_for_adders();
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		struct xda_net *xn = xda_net(net);
+
+		for (f = 0; xn->retiring && f < XDA_NR_FAMILIES; f++)
+			if (xda_slot_owned(&xn->slot[f]))
+				xda_slot_retire_end(&xn->slot[f]);
+		xn->retiring = false;
+	}
+}
+
+static struct pernet_operations xda_net_ops = {
+	.init		= xda_net_init,
+	.exit		= xda_net_exit,
+	.exit_batch	= xda_net_exit_batch,
+	.id		= &xda_net_id,
+	.size		= sizeof(struct xda_net),
+};
+
+enum xda_owner xda_owner_of(struct net *net, enum xda_family family,
+			    s64 *attach_value)
+{
+	struct xda_slot *slot = &xda_net(net)->slot[family];
+	enum xda_owner owner;
+
+	mutex_lock(&xda_lock);
+	if (xda_slot_owned(slot)) {
+		owner = XDA_OWNER_OWN;
+		*attach_value = slot->attach_value;
+	} else if (!xda_slot_present(slot)) {
+		owner = XDA_OWNER_ABSENT;
+	} else if (xda_verdict[family] == XDA_SHARED) {
+		owner = XDA_OWNER_SHARED;
+	} else {
+		owner = XDA_OWNER_KERNEL;
+	}
+	mutex_unlock(&xda_lock);
+	return owner;
+}
+EXPORT_SYMBOL_IF_KUNIT(xda_owner_of);
+
+unsigned int xda_owned_namespaces(void)
+{
+	unsigned int n = 0;
+	struct xda_net *xn;
+	int f;
+
+	mutex_lock(&xda_lock);
+	list_for_each_entry(xn, &xda_nets, node) {
+		for (f = 0; f < XDA_NR_FAMILIES; f++) {
+			if (xda_slot_owned(&xn->slot[f])) {
+				n++;
+				break;
+			}
+		}
+	}
+	mutex_unlock(&xda_lock);
+	return n;
+}
+
+#if IS_MODULE(CONFIG_IPV6)
+/*
+ * With IPv6 built as a module, its xfrm code may set up the IPv6 dst_ops
+ * after we were loaded (on affected kernels by copying the template into
+ * every namespace).  Once ipv6 is live, take those copies in.
+ */
+static void xda_ipv6_live(struct work_struct *work)
+{
+	struct xda_net *xn;
+
+	mutex_lock(&xda_lock);
+	list_for_each_entry(xn, &xda_nets, node) {
+		struct xda_slot *slot = &xn->slot[XDA_IPV6];
+
+		if (!xda_slot_present(slot))
+			xda_slot_init(slot, slot->fbc);
+	}
+	list_for_each_entry(xn, &xda_nets, node)
+		xda_judge(xn);
+	if (xda_attaching && xda_attach_live_locked())
+		pr_warn(XDA_NAME ": out of memory; IPv6 counters keep the kernel's storage\n");
+	mutex_unlock(&xda_lock);
+}
+
+static DECLARE_WORK(xda_ipv6_work, xda_ipv6_live);
+
+static int xda_module_event(struct notifier_block *nb, unsigned long state,
+			    void *data)
+{
+	struct module *mod = data;
+
+	if (state == MODULE_STATE_LIVE && !strcmp(mod->name, "ipv6"))
+		schedule_work(&xda_ipv6_work);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block xda_module_nb = {
+	.notifier_call = xda_module_event,
+};
+
+static int xda_ipv6_watch(void)
+{
+	return register_module_notifier(&xda_module_nb);
+}
+
+static void xda_ipv6_unwatch(void)
+{
+	unregister_module_notifier(&xda_module_nb);
+	cancel_work_sync(&xda_ipv6_work);
+}
+#else
+static int xda_ipv6_watch(void)
+{
+	return 0;
+}
+
+static void xda_ipv6_unwatch(void)
+{
+}
+#endif
+
+int xda_pernet_init(void)
+{
+	int err;
+
+	/* .init runs for every existing namespace; none is attached yet. */
+	err = register_pernet_subsys(&xda_net_ops);
+	if (err)
+		return err;
+
+	mutex_lock(&xda_lock);
+	err = xda_attach_live_locked();
+	xda_attaching = !err;
+	mutex_unlock(&xda_lock);
+	if (!err)
+		err = xda_ipv6_watch();
+	if (err)
+		xda_pernet_exit();
+	return err;
+}
+
+/*
+ * Hand every namespace back to the kernel's storage in one stop_machine(),
+ * so that each count is continuous across the unload.
+ */
+void xda_pernet_exit(void)
+{
+	struct xda_net *xn;
+	LIST_HEAD(batch);
+	int f;
+
+	xda_ipv6_unwatch();
+	mutex_lock(&xda_lock);
+	xda_attaching = false;
+	list_for_each_entry(xn, &xda_nets, node)
+		for (f = 0; f < XDA_NR_FAMILIES; f++)
+			if (xda_slot_owned(&xn->slot[f]))
+				list_add_tail(&xn->slot[f].batch_node, &batch);
+	if (!list_empty(&batch))
+		xda_batch_restore_live(&batch);
+	xda_batch_clear(&batch);
+	mutex_unlock(&xda_lock);
+
+	/*
+	 * This runs .exit for every namespace still alive; none owns
+	 * storage any more.  It also waits for namespaces being dismantled
+	 * right now, whose exit_batch frees their storage.
+	 */
+	unregister_pernet_subsys(&xda_net_ops);
+}
