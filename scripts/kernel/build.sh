@@ -1,0 +1,208 @@
+#!/bin/bash
+# Build (or reuse) a small test kernel from Debian's linux-source-6.1.
+#
+# Usage: scripts/kernel/build.sh stock|affected
+#
+# The last line of stdout is the kernel output directory (the O= dir).  It
+# is what out-of-tree module builds need as KDIR:
+#     make -C "$KDIR" M=/path/to/module modules
+# and holds the image at $KDIR/arch/x86/boot/bzImage.  Progress goes to
+# stderr; the full make output goes to <cache dir>/build.log.
+#
+# Variants:
+#   stock     the Debian source as shipped.
+#   affected  the same source edited by make-affected-model.sh (per-netns
+#             xfrm dst_ops share one percpu counter, as on 3.10 .. 4.3).
+#
+# Environment:
+#   XDA_CACHE              cache root (default /var/cache/xfrm-dst-acct)
+#   XDA_AFFECTED_GC_LIMIT  1 (default) or 0: restore the pre-4.14 "xfrm dst
+#                          allocation fails above 2*gc_thresh" rule in the
+#                          affected variant.
+#
+# Cache layout (key = short hash of every input, see cache_key()):
+#   $XDA_CACHE/src/linux-source-6.1/     pristine source, never modified
+#   $XDA_CACHE/kernels/<variant>-<key>/
+#       src/        private source copy; O= builds need it to stay here
+#       out/        O= directory: .config, Module.symvers, bzImage
+#       build.log   full output of every make step
+#       info        what was built (variant, package version, release)
+#       .complete   written last; without it the directory is rebuilt
+#
+# A build is never moved after it is made: an O= tree records absolute
+# paths to its source, so atomicity comes from the .complete marker (written
+# by rename) and a lock that serialises concurrent builds of the same key.
+set -eu
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
+FRAGMENT=$SCRIPT_DIR/test.config
+MODEL_SCRIPT=$SCRIPT_DIR/make-affected-model.sh
+
+XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
+XDA_AFFECTED_GC_LIMIT=${XDA_AFFECTED_GC_LIMIT:-1}
+SRC_PACKAGE=linux-source-6.1
+SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
+PRISTINE=$XDA_CACHE/src/linux-source-6.1
+
+log() {
+	echo "build.sh: [$VARIANT] $*" >&2
+}
+
+die() {
+	echo "build.sh: [$VARIANT] error: $*" >&2
+	exit 1
+}
+
+usage() {
+	echo "usage: $0 stock|affected" >&2
+	exit 2
+}
+
+# Short hash over everything that changes the resulting kernel.
+cache_key() {
+	local pkg_version
+	pkg_version=$(dpkg-query -W -f='${Version}' "$SRC_PACKAGE")
+	{
+		echo "package=$SRC_PACKAGE $pkg_version"
+		echo "variant=$VARIANT"
+		sha256sum <"$FRAGMENT"
+		sha256sum <"${BASH_SOURCE[0]}"
+		if [ "$VARIANT" = affected ]; then
+			echo "gc_limit=$XDA_AFFECTED_GC_LIMIT"
+			sha256sum <"$MODEL_SCRIPT"
+		fi
+	} | sha256sum | cut -c1-12
+}
+
+# Unpack the source tarball once; extraction goes to a temporary
+# directory that is renamed, so a half-extracted tree is never used.
+ensure_pristine_source() {
+	local tmp
+	[ -f "$PRISTINE/Makefile" ] && return 0
+	[ -f "$SRC_TARBALL" ] || die "$SRC_TARBALL missing (run scripts/deps.sh)"
+	log "extracting $SRC_TARBALL"
+	mkdir -p "$XDA_CACHE/src"
+	tmp=$(mktemp -d "$XDA_CACHE/src/.extract.XXXXXX")
+	tar -xJf "$SRC_TARBALL" -C "$tmp"
+	[ -f "$tmp/linux-source-6.1/Makefile" ] || die "unexpected tarball layout"
+	mv "$tmp/linux-source-6.1" "$PRISTINE"
+	rmdir "$tmp"
+}
+
+# kmake TARGET...: make in the O= directory, output appended to the log;
+# on failure show the end of the log and stop.
+kmake() {
+	if ! make -C "$BUILD_DIR/src" O="$BUILD_DIR/out" ARCH=x86 "$@" \
+		>>"$BUILD_DIR/build.log" 2>&1; then
+		tail -n 30 "$BUILD_DIR/build.log" >&2
+		die "make $* failed (full log: $BUILD_DIR/build.log)"
+	fi
+}
+
+# Every `CONFIG_X=y` line of the fragment must survive olddefconfig.
+verify_config() {
+	local option missing=()
+	while read -r option; do
+		if ! grep -qx "$option=y" "$BUILD_DIR/out/.config"; then
+			missing+=("$option")
+		fi
+	done < <(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' "$FRAGMENT")
+	if [ "${#missing[@]}" -ne 0 ]; then
+		for option in "${missing[@]}"; do
+			echo "  $option: $(grep -E "(^|# )${option}[= ]" "$BUILD_DIR/out/.config" ||
+				echo 'not in .config (dependency missing)')" >&2
+		done
+		die "options from test.config not enabled (see above)"
+	fi
+}
+
+configure() {
+	local src=$BUILD_DIR/src out=$BUILD_DIR/out
+	log "configuring: tinyconfig + $(basename "$FRAGMENT")"
+	kmake tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+		"$FRAGMENT" >>"$BUILD_DIR/build.log" 2>&1
+	# The variant name in `uname -r` tells logs which kernel ran.
+	"$src/scripts/config" --file "$out/.config" \
+		--set-str LOCALVERSION "-xda-$VARIANT" --disable LOCALVERSION_AUTO
+	kmake olddefconfig
+	verify_config
+}
+
+compile() {
+	local jobs
+	jobs=$(nproc)
+	log "compiling bzImage and modules with -j$jobs (log: $BUILD_DIR/build.log)"
+	kmake -j"$jobs" bzImage modules
+	kmake modules_prepare
+	[ -f "$BUILD_DIR/out/arch/x86/boot/bzImage" ] || die "no bzImage"
+	[ -f "$BUILD_DIR/out/Module.symvers" ] || die "no Module.symvers"
+}
+
+write_info() {
+	local release
+	release=$(cat "$BUILD_DIR/out/include/config/kernel.release")
+	{
+		echo "variant=$VARIANT"
+		echo "package=$SRC_PACKAGE $(dpkg-query -W -f='${Version}' "$SRC_PACKAGE")"
+		[ "$VARIANT" = affected ] && echo "gc_limit=$XDA_AFFECTED_GC_LIMIT"
+		echo "kernelrelease=$release"
+		echo "bzImage=$BUILD_DIR/out/arch/x86/boot/bzImage"
+		echo "kdir=$BUILD_DIR/out"
+		echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ) seconds=$SECONDS"
+	} >"$BUILD_DIR/info"
+}
+
+build() {
+	local model_args=()
+	rm -rf "$BUILD_DIR"
+	mkdir -p "$BUILD_DIR/out"
+	: >"$BUILD_DIR/build.log"
+	log "copying source to $BUILD_DIR/src"
+	cp -a "$PRISTINE" "$BUILD_DIR/src"
+	if [ "$VARIANT" = affected ]; then
+		[ "$XDA_AFFECTED_GC_LIMIT" = 0 ] && model_args=(--no-gc-limit)
+		log "applying make-affected-model.sh ${model_args[*]}"
+		"$MODEL_SCRIPT" "${model_args[@]}" "$BUILD_DIR/src" >>"$BUILD_DIR/build.log" 2>&1 ||
+			die "make-affected-model.sh failed (see $BUILD_DIR/build.log)"
+	fi
+	configure
+	compile
+	write_info
+	# The marker is the commit point: create it elsewhere, then rename.
+	echo "$BUILD_DIR/out" >"$BUILD_DIR/.complete.tmp"
+	mv "$BUILD_DIR/.complete.tmp" "$BUILD_DIR/.complete"
+	log "built in ${SECONDS}s"
+}
+
+main() {
+	[ $# -eq 1 ] || usage
+	VARIANT=$1
+	case $VARIANT in
+	stock | affected) ;;
+	*) usage ;;
+	esac
+	case $XDA_AFFECTED_GC_LIMIT in
+	0 | 1) ;;
+	*) die "XDA_AFFECTED_GC_LIMIT must be 0 or 1" ;;
+	esac
+
+	"$REPO_DIR/scripts/deps.sh"
+	ensure_pristine_source
+
+	BUILD_DIR=$XDA_CACHE/kernels/$VARIANT-$(cache_key)
+	mkdir -p "$XDA_CACHE/kernels"
+	# One builder per key; a second caller waits and then reuses the result.
+	exec 9>"$BUILD_DIR.lock"
+	flock 9
+
+	if [ -f "$BUILD_DIR/.complete" ]; then
+		log "cached: $BUILD_DIR"
+	else
+		build
+	fi
+	echo "$BUILD_DIR/out"
+}
+
+main "$@"
