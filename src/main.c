@@ -18,6 +18,7 @@
 #include "xfrm_dst_acct.h"
 
 enum xda_mode xda_mode = XDA_MODE_AUTO;
+EXPORT_SYMBOL_IF_KUNIT(xda_mode);
 
 static const char * const xda_mode_names[] = {
 	[XDA_MODE_AUTO]		= "auto",

@@ -379,6 +379,7 @@ int xda_pernet_init(void)
 		xda_pernet_exit();
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(xda_pernet_init);
 
 /*
  * Hand every namespace back to the kernel's storage in one stop_machine(),
@@ -409,3 +410,4 @@ void xda_pernet_exit(void)
 	 */
 	unregister_pernet_subsys(&xda_net_ops);
 }
+EXPORT_SYMBOL_IF_KUNIT(xda_pernet_exit);

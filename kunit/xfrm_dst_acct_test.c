@@ -1,0 +1,988 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for xfrm_dst_acct.
+ *
+ * xfrm_dst_acct_model drives real dst_alloc()/dst_release_immediate() on
+ * dst_ops laid out the way the kernel lays out per-namespace copies: on
+ * affected kernels by struct copy of an initialised template (sharing its
+ * slots), on fixed kernels with a percpu_counter_init() per copy.  Work is
+ * done on each CPU by bound kthreads.
+ *
+ * xfrm_dst_acct_netns looks at the real namespaces of the machine, made by
+ * the test harness before and after the module was loaded, and allocates
+ * real xfrm dst entries in them.
+ */
+
+#include <kunit/test.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/percpu_counter.h>
+#include <linux/pid.h>
+#include <linux/random.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <net/dst.h>
+#include <net/net_namespace.h>
+#include <net/xfrm.h>
+
+#include "xfrm_dst_acct.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/*
+ * What the harness tells the netns suite, one key=value a line:
+ *   expect_affected=yes|no   whether the module must find the kernel affected
+ *   victim_pid=N             a process alone in a namespace it may destroy
+ * A file, because KUnit runs a module's suites before its parameters are set.
+ */
+#define SETTINGS_PATH "/run/xfrm_dst_acct_test.conf"
+
+#define BATCH		32	/* DST_PERCPU_COUNTER_BATCH */
+#define MODEL_NETS	4
+#define HELD_MAX	512
+
+static struct kmem_cache *xda_test_cache;
+
+/* ---- dst entries allocated and freed on a chosen CPU ---- */
+
+struct dst_job {
+	struct dst_ops *ops;
+	struct dst_entry **dst;
+	int n;
+	bool xfrm;
+};
+
+static struct dst_entry *dst_new(struct dst_ops *ops, bool xfrm)
+{
+	struct dst_entry *dst = dst_alloc(ops, NULL, 1, DST_OBSOLETE_NONE, 0);
+
+	/* What xfrm_alloc_dst() does, so that xfrm's destroy hook is safe. */
+	if (dst && xfrm)
+		memset_after((struct xfrm_dst *)dst, 0, u.dst);
+	return dst;
+}
+
+static long dst_job_alloc(void *arg)
+{
+	struct dst_job *job = arg;
+	int i;
+
+	for (i = 0; i < job->n; i++) {
+		job->dst[i] = dst_new(job->ops, job->xfrm);
+		if (!job->dst[i])
+			return i;
+	}
+	return i;
+}
+
+static long dst_job_free(void *arg)
+{
+	struct dst_job *job = arg;
+	int i;
+
+	for (i = 0; i < job->n; i++)
+		dst_release_immediate(job->dst[i]);
+	return i;
+}
+
+static void alloc_on(struct kunit *test, int cpu, struct dst_ops *ops,
+		     struct dst_entry **dst, int n, bool xfrm)
+{
+	struct dst_job job = { ops, dst, n, xfrm };
+
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, dst_job_alloc, &job), (long)n);
+}
+
+static void free_on(int cpu, struct dst_entry **dst, int n)
+{
+	struct dst_job job = { NULL, dst, n, false };
+
+	work_on_cpu(cpu, dst_job_free, &job);
+}
+
+static s64 exact(struct dst_ops *ops)
+{
+	return percpu_counter_sum(&ops->pcpuc_entries);
+}
+
+static s32 slot_of(struct dst_ops *ops, int cpu)
+{
+	return *per_cpu_ptr(ops->pcpuc_entries.counters, cpu);
+}
+
+/* ---- a model of the per-namespace copies ---- */
+
+struct model {
+	bool shared;
+	struct dst_ops template;
+	struct dst_ops ns[MODEL_NETS];
+	struct xda_slot slot[MODEL_NETS];
+};
+
+static struct model *model_new(struct kunit *test, bool shared)
+{
+	struct model *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->shared = shared;
+	m->template.family = AF_UNSPEC;
+	m->template.gc_thresh = INT_MAX;
+	m->template.kmem_cachep = xda_test_cache;
+	if (shared)	/* affected: the template is initialised once */
+		KUNIT_ASSERT_EQ(test, dst_entries_init(&m->template), 0);
+	for (i = 0; i < MODEL_NETS; i++) {
+		memcpy(&m->ns[i], &m->template, sizeof(m->template));
+		if (!shared)	/* fixed: each copy gets its own */
+			KUNIT_ASSERT_EQ(test, dst_entries_init(&m->ns[i]), 0);
+		xda_slot_init(&m->slot[i], &m->ns[i].pcpuc_entries);
+		m->slot[i].kernel_shared = shared;
+	}
+	return m;
+}
+
+static void model_batch(struct model *m, int first, int n,
+			struct list_head *batch)
+{
+	int i;
+
+	for (i = first; i < first + n; i++)
+		list_add_tail(&m->slot[i].batch_node, batch);
+}
+
+static void batch_clear(struct list_head *batch)
+{
+	struct xda_slot *slot, *tmp;
+
+	list_for_each_entry_safe(slot, tmp, batch, batch_node)
+		list_del_init(&slot->batch_node);
+}
+
+static void model_attach(struct kunit *test, struct model *m, int first,
+			 int n)
+{
+	LIST_HEAD(batch);
+
+	model_batch(m, first, n, &batch);
+	KUNIT_ASSERT_EQ(test, xda_batch_prepare(&batch), 0);
+	xda_batch_install_live(&batch);
+	batch_clear(&batch);
+}
+
+static void model_detach(struct model *m, int first, int n)
+{
+	LIST_HEAD(batch);
+	int i;
+
+	for (i = first; i < first + n; i++)
+		if (xda_slot_owned(&m->slot[i]))
+			list_add_tail(&m->slot[i].batch_node, &batch);
+	if (list_empty(&batch))
+		return;
+	xda_batch_restore_live(&batch);
+	batch_clear(&batch);
+}
+
+static void model_free(struct model *m)
+{
+	int i;
+
+	model_detach(m, 0, MODEL_NETS);
+	if (m->shared)
+		dst_entries_destroy(&m->template);
+	for (i = 0; !m->shared && i < MODEL_NETS; i++)
+		dst_entries_destroy(&m->ns[i]);
+}
+
+static void need_two_cpus(struct kunit *test)
+{
+	KUNIT_ASSERT_GE_MSG(test, num_online_cpus(), 2U,
+			    "these cases move counts between CPUs");
+}
+
+/*
+ * Bring CPU 0's slot of @a to exactly BATCH - 1 with allocations of @a,
+ * then allocate one entry of @b there.  If @a and @b share slots, that
+ * allocation folds @a's entries into @b's count.  Returns how many entries
+ * of @a were allocated.
+ */
+static int cross_fold(struct kunit *test, struct dst_ops *a,
+		      struct dst_ops *b, struct dst_entry **held_a,
+		      struct dst_entry **held_b, bool xfrm)
+{
+	int n = BATCH - 1 - slot_of(a, 0);
+
+	alloc_on(test, 0, a, held_a, n, xfrm);
+	KUNIT_EXPECT_EQ(test, slot_of(a, 0), BATCH - 1);
+	alloc_on(test, 0, b, held_b, 1, xfrm);
+	return n;
+}
+
+/* The defect: copies of one template leak counts into each other. */
+static void shared_storage_leaks(struct kunit *test)
+{
+	struct model *m = model_new(test, true);
+	struct dst_entry *a[2 * BATCH], *b[1];
+	int n;
+
+	n = cross_fold(test, &m->ns[0], &m->ns[1], a, b, false);
+	/* ns[1] holds 1 entry but was credited with ns[0]'s as well. */
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), (s64)BATCH);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), (s64)n - (BATCH - 1));
+	KUNIT_EXPECT_NE(test, exact(&m->ns[0]), (s64)n);
+	free_on(0, a, n);
+	free_on(0, b, 1);
+	model_free(m);
+}
+
+/* The same traffic with storage of their own: nothing crosses over. */
+static void own_storage_isolates(struct kunit *test)
+{
+	struct model *m = model_new(test, true);
+	struct dst_entry *a[2 * BATCH], *b[1];
+	int n;
+
+	model_attach(test, m, 0, MODEL_NETS);
+	n = cross_fold(test, &m->ns[0], &m->ns[1], a, b, false);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), (s64)n);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), 1LL);
+	free_on(0, a, n);
+	free_on(0, b, 1);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), 0LL);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), 0LL);
+	model_free(m);
+}
+
+/* ---- traffic from one kthread bound to each CPU ---- */
+
+struct held {
+	struct dst_entry *dst[HELD_MAX];
+	int n;
+};
+
+struct traffic {
+	struct dst_ops *ops[MODEL_NETS];
+	struct held *held;		/* [cpu][ns], owned by that CPU */
+	int nets;
+	bool xfrm;
+	bool churn;			/* allocate and free, not only allocate */
+};
+
+struct worker {
+	struct traffic *t;
+	int cpu;
+	u32 rnd;
+	struct task_struct *task;
+};
+
+static struct held *held_of(struct traffic *t, int cpu, int ns)
+{
+	return &t->held[cpu * MODEL_NETS + ns];
+}
+
+static u32 xorshift(u32 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static int worker_fn(void *arg)
+{
+	struct worker *w = arg;
+	struct traffic *t = w->t;
+	unsigned long i = 0;
+
+	while (!kthread_should_stop()) {
+		u32 r = xorshift(&w->rnd);
+		struct held *h = held_of(t, w->cpu, r % t->nets);
+		bool grow = h->n < HELD_MAX;
+
+		if (t->churn)
+			grow = h->n == 0 || (grow && (r & 0x100));
+		if (grow) {
+			h->dst[h->n] = dst_new(t->ops[r % t->nets], t->xfrm);
+			if (h->dst[h->n])
+				h->n++;
+		} else if (t->churn) {
+			dst_release_immediate(h->dst[--h->n]);
+		}
+		if (!(++i & 31))
+			cond_resched();
+	}
+	return 0;
+}
+
+static void traffic_start(struct kunit *test, struct traffic *t,
+			  struct worker *w)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < 2; cpu++) {
+		w[cpu].t = t;
+		w[cpu].cpu = cpu;
+		w[cpu].rnd = get_random_u32() | 1;
+		w[cpu].task = kthread_create(worker_fn, &w[cpu], "xda_test/%d",
+					     cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(w[cpu].task));
+		kthread_bind(w[cpu].task, cpu);
+		wake_up_process(w[cpu].task);
+	}
+}
+
+static void traffic_stop(struct worker *w)
+{
+	kthread_stop(w[0].task);
+	kthread_stop(w[1].task);
+}
+
+static int live(struct traffic *t, int ns)
+{
+	return held_of(t, 0, ns)->n + held_of(t, 1, ns)->n;
+}
+
+static void traffic_free(struct traffic *t)
+{
+	int cpu, ns;
+
+	for (cpu = 0; cpu < 2; cpu++) {
+		for (ns = 0; ns < t->nets; ns++) {
+			struct held *h = held_of(t, cpu, ns);
+
+			free_on(cpu, h->dst, h->n);
+			h->n = 0;
+		}
+	}
+}
+
+static struct traffic *traffic_new(struct kunit *test, struct dst_ops **ops,
+				   int nets, bool xfrm)
+{
+	struct traffic *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->held = kunit_kcalloc(test, 2 * MODEL_NETS, sizeof(*t->held),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->held);
+	for (i = 0; i < nets; i++)
+		t->ops[i] = ops[i];
+	t->nets = nets;
+	t->xfrm = xfrm;
+	t->churn = true;
+	return t;
+}
+
+/*
+ * Every namespace's exact count equals its own live entries at every
+ * checkpoint, and returns to its start after all frees.
+ */
+static void checkpoints_match_live(struct kunit *test, struct traffic *t,
+				   const s64 *base, int rounds)
+{
+	struct worker w[2];
+	int round, ns;
+
+	for (round = 0; round < rounds; round++) {
+		traffic_start(test, t, w);
+		msleep(50);
+		traffic_stop(w);
+		for (ns = 0; ns < t->nets; ns++)
+			KUNIT_EXPECT_EQ_MSG(test, exact(t->ops[ns]),
+					    base[ns] + live(t, ns),
+					    "namespace %d, round %d", ns, round);
+	}
+	traffic_free(t);
+	for (ns = 0; ns < t->nets; ns++)
+		KUNIT_EXPECT_EQ(test, exact(t->ops[ns]), base[ns]);
+}
+
+static void both_cpus_no_leak(struct kunit *test)
+{
+	struct model *m = model_new(test, true);
+	struct dst_ops *ops[MODEL_NETS];
+	s64 base[MODEL_NETS] = { 0 };
+	int i;
+
+	need_two_cpus(test);
+	model_attach(test, m, 0, MODEL_NETS);
+	for (i = 0; i < MODEL_NETS; i++)
+		ops[i] = &m->ns[i];
+	checkpoints_match_live(test, traffic_new(test, ops, MODEL_NETS, false),
+			       base, 8);
+	model_free(m);
+}
+
+/*
+ * Attach and detach again and again while both CPUs allocate and free:
+ * with private storage every update must survive each hand-over.
+ */
+static void attach_under_load_loses_nothing(struct kunit *test)
+{
+	struct model *m = model_new(test, false);
+	struct dst_ops *ops[MODEL_NETS];
+	struct traffic *t;
+	struct worker w[2];
+	int i, cycle;
+
+	need_two_cpus(test);
+	for (i = 0; i < MODEL_NETS; i++)
+		ops[i] = &m->ns[i];
+	t = traffic_new(test, ops, MODEL_NETS, false);
+	traffic_start(test, t, w);
+	for (cycle = 0; cycle < 20; cycle++) {
+		model_attach(test, m, 0, MODEL_NETS);
+		msleep(20);
+		model_detach(m, 0, MODEL_NETS);
+		msleep(20);
+	}
+	model_attach(test, m, 0, MODEL_NETS);
+	traffic_stop(w);
+	for (i = 0; i < MODEL_NETS; i++)
+		KUNIT_EXPECT_EQ(test, exact(&m->ns[i]), (s64)live(t, i));
+	traffic_free(t);
+	for (i = 0; i < MODEL_NETS; i++)
+		KUNIT_EXPECT_EQ(test, exact(&m->ns[i]), 0LL);
+	model_free(m);
+}
+
+/*
+ * Seeds: private storage keeps its value; shared storage starts from zero,
+ * so a namespace that drifted up to the limit recovers at once.
+ */
+static void attach_seeds(struct kunit *test)
+{
+	struct model *priv = model_new(test, false);
+	struct model *shr = model_new(test, true);
+	struct dst_entry *a[2 * BATCH], *b[BATCH];
+
+	alloc_on(test, 0, &priv->ns[0], a, 10, false);
+	model_attach(test, priv, 0, 1);
+	KUNIT_EXPECT_EQ(test, priv->slot[0].attach_value, 10LL);
+	KUNIT_EXPECT_EQ(test, exact(&priv->ns[0]), 10LL);
+	free_on(0, a, 10);
+	KUNIT_EXPECT_EQ(test, exact(&priv->ns[0]), 0LL);
+
+	/* ns[1] has 1 entry but its count says BATCH: an over-count. */
+	cross_fold(test, &shr->ns[0], &shr->ns[1], a, b, false);
+	KUNIT_ASSERT_EQ(test, exact(&shr->ns[1]), (s64)BATCH);
+	model_attach(test, shr, 1, 1);
+	KUNIT_EXPECT_EQ(test, shr->slot[1].attach_value, (s64)BATCH);
+	KUNIT_EXPECT_EQ(test, exact(&shr->ns[1]), 0LL);
+	alloc_on(test, 1, &shr->ns[1], b + 1, 3, false);
+	KUNIT_EXPECT_EQ(test, exact(&shr->ns[1]), 3LL);
+	free_on(0, a, BATCH - 1);
+	free_on(1, b, 4);
+	/* The entry alive at attach is subtracted once more. */
+	KUNIT_EXPECT_EQ(test, exact(&shr->ns[1]), -1LL);
+	model_free(priv);
+	model_free(shr);
+}
+
+/* Detach: each count is the same just before and just after. */
+static void detach_is_continuous(struct kunit *test)
+{
+	struct dst_ops *ops[MODEL_NETS];
+	s64 before[MODEL_NETS];
+	int shared, i;
+
+	need_two_cpus(test);
+	for (shared = 0; shared < 2; shared++) {
+		struct model *m = model_new(test, shared);
+		struct traffic *t;
+		struct worker w[2];
+
+		for (i = 0; i < MODEL_NETS; i++)
+			ops[i] = &m->ns[i];
+		model_attach(test, m, 0, MODEL_NETS);
+		t = traffic_new(test, ops, MODEL_NETS, false);
+		t->churn = false;
+		traffic_start(test, t, w);
+		msleep(30);
+		traffic_stop(w);
+		for (i = 0; i < MODEL_NETS; i++) {
+			before[i] = exact(&m->ns[i]);
+			KUNIT_EXPECT_EQ(test, before[i], (s64)live(t, i));
+		}
+		model_detach(m, 0, MODEL_NETS);
+		for (i = 0; i < MODEL_NETS; i++)
+			KUNIT_EXPECT_EQ_MSG(test, exact(&m->ns[i]), before[i],
+					    "shared=%d ns=%d", shared, i);
+		if (!shared) {
+			traffic_free(t);
+			for (i = 0; i < MODEL_NETS; i++)
+				KUNIT_EXPECT_EQ(test, exact(&m->ns[i]), 0LL);
+		} else {
+			/* Shared again: only the sum over all is kept. */
+			traffic_free(t);
+		}
+		model_free(m);
+	}
+}
+
+/*
+ * A CPU taken offline while its slot holds entries: the sum only adds up
+ * online CPUs, and the kernel folds dead slots only for counters on its
+ * list, which copies of a template are not.
+ */
+static void cpu_offline_keeps_share(struct kunit *test)
+{
+	struct model *m = model_new(test, true);
+	struct dst_entry *a[BATCH];
+	int err;
+
+	need_two_cpus(test);
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU))
+		kunit_skip(test, "no CPU hotplug in this kernel");
+	model_attach(test, m, 0, 1);
+	alloc_on(test, 1, &m->ns[0], a, 10, false);
+	KUNIT_ASSERT_EQ(test, slot_of(&m->ns[0], 1), 10);
+
+	err = remove_cpu(1);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "cannot take CPU 1 offline");
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), 10LL);
+	free_on(0, a, 10);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), 0LL);
+	KUNIT_ASSERT_EQ(test, add_cpu(1), 0);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), 0LL);
+	KUNIT_EXPECT_EQ(test, slot_of(&m->ns[0], 1), 0);
+	model_free(m);
+}
+
+/*
+ * A namespace dismantled while its entries are still being freed: its own
+ * storage is handed back and freed, and later frees must reach neither
+ * that memory (now likely reused) nor any other namespace.
+ */
+static void retire_then_free(struct kunit *test)
+{
+	struct model *m = model_new(test, true);
+	struct dst_entry *a[BATCH], *b[BATCH];
+	LIST_HEAD(batch);
+	int i;
+
+	model_attach(test, m, 0, 3);
+	alloc_on(test, 0, &m->ns[0], a, 20, false);
+	alloc_on(test, 1, &m->ns[0], a + 20, 10, false);
+	alloc_on(test, 1, &m->ns[1], b, 5, false);
+
+	xda_slot_retire_begin(&m->slot[0]);
+	xda_wait_for_adders();
+	xda_slot_retire_end(&m->slot[0]);
+	KUNIT_EXPECT_FALSE(test, xda_slot_owned(&m->slot[0]));
+
+	/* Storage allocated now is likely where ns[0]'s was. */
+	model_batch(m, 3, 1, &batch);
+	KUNIT_ASSERT_EQ(test, xda_batch_prepare(&batch), 0);
+	xda_slot_install_new(&m->slot[3]);
+	batch_clear(&batch);
+
+	free_on(0, a, 20);
+	free_on(1, a + 20, 10);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), 5LL);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[2]), 0LL);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[3]), 0LL);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_EQ(test, slot_of(&m->ns[3], i), 0);
+	free_on(1, b, 5);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), 0LL);
+	model_free(m);
+}
+
+/* Storage allocation fails at each step: nothing changes, nothing leaks. */
+static void prepare_failure_changes_nothing(struct kunit *test)
+{
+	struct model *m = model_new(test, true);
+	long outstanding = xda_storage_outstanding();
+	LIST_HEAD(batch);
+	int nth, i;
+
+	model_batch(m, 0, MODEL_NETS, &batch);
+	for (nth = 1; nth <= MODEL_NETS; nth++) {
+		xda_fail_nth_alloc(nth);
+		KUNIT_EXPECT_EQ(test, xda_batch_prepare(&batch), -ENOMEM);
+		KUNIT_EXPECT_EQ(test, xda_storage_outstanding(), outstanding);
+		for (i = 0; i < MODEL_NETS; i++) {
+			KUNIT_EXPECT_PTR_EQ(test, m->ns[i].pcpuc_entries.counters,
+					    m->template.pcpuc_entries.counters);
+			KUNIT_EXPECT_NULL(test, m->slot[i].spare);
+		}
+	}
+	xda_fail_nth_alloc(0);
+	batch_clear(&batch);
+	model_free(m);
+}
+
+static int model_suite_init(struct kunit_suite *suite)
+{
+	xda_test_cache = kmem_cache_create("xda_test_dst",
+					   sizeof(struct dst_entry), 0, 0,
+					   NULL);
+	return xda_test_cache ? 0 : -ENOMEM;
+}
+
+static void model_suite_exit(struct kunit_suite *suite)
+{
+	rcu_barrier();
+	kmem_cache_destroy(xda_test_cache);
+}
+
+static struct kunit_case model_cases[] = {
+	KUNIT_CASE(shared_storage_leaks),
+	KUNIT_CASE(own_storage_isolates),
+	KUNIT_CASE(both_cpus_no_leak),
+	KUNIT_CASE(attach_under_load_loses_nothing),
+	KUNIT_CASE(attach_seeds),
+	KUNIT_CASE(detach_is_continuous),
+	KUNIT_CASE(cpu_offline_keeps_share),
+	KUNIT_CASE(retire_then_free),
+	KUNIT_CASE(prepare_failure_changes_nothing),
+	{}
+};
+
+static struct kunit_suite model_suite = {
+	.name = "xfrm_dst_acct_model",
+	.suite_init = model_suite_init,
+	.suite_exit = model_suite_exit,
+	.test_cases = model_cases,
+};
+
+/* ---- the machine's real namespaces ---- */
+
+#define NETS_MAX 64
+
+struct nets {
+	struct net *net[NETS_MAX];
+	int n;
+};
+
+/* Each namespace's storage and value, per family. */
+struct snapshot {
+	s32 __percpu *storage[NETS_MAX][XDA_NR_FAMILIES];
+	s64 value[NETS_MAX][XDA_NR_FAMILIES];
+};
+
+static void nets_get(struct kunit *test, struct nets *nets)
+{
+	struct net *net;
+
+	nets->n = 0;
+	down_read(&net_rwsem);
+	for_each_net(net)
+		if (nets->n < NETS_MAX && maybe_get_net(net))
+			nets->net[nets->n++] = net;
+	up_read(&net_rwsem);
+}
+
+static void nets_put(struct nets *nets)
+{
+	while (nets->n)
+		put_net(nets->net[--nets->n]);
+}
+
+/* The value of @key in SETTINGS_PATH, or "" if absent. */
+static const char *setting(struct kunit *test, const char *key)
+{
+	size_t klen = strlen(key);
+	char *buf, *line, *next;
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t len;
+
+	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	file = filp_open(SETTINGS_PATH, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return "";
+	len = kernel_read(file, buf, PAGE_SIZE - 1, &pos);
+	filp_close(file, NULL);
+	for (line = buf; len > 0 && line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, key, klen) && line[klen] == '=')
+			return line + klen + 1;
+	}
+	return "";
+}
+
+static bool should_own(enum xda_family f)
+{
+	return xda_mode == XDA_MODE_FORCE ||
+	       (xda_mode == XDA_MODE_AUTO && xda_verdict_of(f) == XDA_SHARED);
+}
+
+/*
+ * Every namespace, made before or after the module was loaded, is judged
+ * the way the kernel is, and owns distinct storage wherever it should.
+ */
+static void every_namespace_owned(struct kunit *test)
+{
+	struct nets *nets = kunit_kzalloc(test, sizeof(*nets), GFP_KERNEL);
+	enum xda_verdict want;
+	int f, i, j;
+
+	const char *expect = setting(test, "expect_affected");
+
+	KUNIT_ASSERT_NOT_NULL(test, nets);
+	KUNIT_ASSERT_TRUE_MSG(test, !strcmp(expect, "yes") ||
+			      !strcmp(expect, "no"),
+			      "expect_affected=yes|no is required");
+	want = !strcmp(expect, "yes") ? XDA_SHARED : XDA_PRIVATE;
+	nets_get(test, nets);
+	KUNIT_ASSERT_GE_MSG(test, nets->n, 4,
+			    "the harness makes three namespaces besides init_net");
+	for (f = 0; f < XDA_NR_FAMILIES; f++) {
+		KUNIT_EXPECT_EQ(test, xda_verdict_of(f), want);
+		for (i = 0; i < nets->n; i++) {
+			s64 at;
+			enum xda_owner o = xda_owner_of(nets->net[i], f, &at);
+			struct percpu_counter *c, *d;
+
+			KUNIT_EXPECT_EQ_MSG(test, o == XDA_OWNER_OWN,
+					    should_own(f), "net %d family %d",
+					    i, f);
+			if (o != XDA_OWNER_OWN)
+				continue;
+			c = &xda_dst_ops_of(nets->net[i], f)->pcpuc_entries;
+			for (j = 0; j < i; j++) {
+				d = &xda_dst_ops_of(nets->net[j], f)->pcpuc_entries;
+				KUNIT_EXPECT_PTR_NE(test, c->counters,
+						    d->counters);
+			}
+		}
+	}
+	nets_put(nets);
+}
+
+/*
+ * Real xfrm dst entries in two real namespaces.  Where the two share
+ * storage (affected kernel, mode=off) the cross-over is seen; wherever
+ * they do not, each count follows its own entries, on both CPUs.
+ */
+static void real_namespaces_traffic(struct kunit *test)
+{
+	struct nets *nets = kunit_kzalloc(test, sizeof(*nets), GFP_KERNEL);
+	struct dst_entry *a[2 * BATCH], *b[1];
+	struct dst_ops *ops[2];
+	s64 base[2], da, db;
+	bool shared;
+	int f, n;
+
+	need_two_cpus(test);
+	KUNIT_ASSERT_NOT_NULL(test, nets);
+	nets_get(test, nets);
+	KUNIT_ASSERT_GE(test, nets->n, 3);
+	for (f = 0; f < XDA_NR_FAMILIES; f++) {
+		ops[0] = xda_dst_ops_of(nets->net[1], f);
+		ops[1] = xda_dst_ops_of(nets->net[2], f);
+		shared = ops[0]->pcpuc_entries.counters ==
+			 ops[1]->pcpuc_entries.counters;
+		base[0] = exact(ops[0]);
+		base[1] = exact(ops[1]);
+		n = cross_fold(test, ops[0], ops[1], a, b, true);
+		da = exact(ops[0]) - base[0];
+		db = exact(ops[1]) - base[1];
+		if (shared) {
+			KUNIT_EXPECT_EQ(test, da, (s64)n - BATCH + 1);
+			KUNIT_EXPECT_NE(test, db, 1LL);
+		} else {
+			KUNIT_EXPECT_EQ(test, da, (s64)n);
+			KUNIT_EXPECT_EQ(test, db, 1LL);
+		}
+		free_on(0, a, n);
+		free_on(0, b, 1);
+		if (shared)
+			continue;
+		KUNIT_EXPECT_EQ(test, exact(ops[0]), base[0]);
+		KUNIT_EXPECT_EQ(test, exact(ops[1]), base[1]);
+		checkpoints_match_live(test, traffic_new(test, ops, 2, true),
+				       base, 4);
+	}
+	nets_put(nets);
+}
+
+/* ---- a real namespace destroyed while its entries are being freed ---- */
+
+static struct {
+	struct net *net;
+	struct dst_entry *dst[XDA_NR_FAMILIES][2 * BATCH];
+	struct rcu_head rcu;
+	struct completion freed;
+} victim;
+
+/* Runs after this namespace's exit, before its struct net is freed. */
+static void victim_free_rcu(struct rcu_head *head)
+{
+	int f, i;
+
+	for (f = 0; f < XDA_NR_FAMILIES; f++)
+		for (i = 0; i < 2 * BATCH; i++)
+			dst_release_immediate(victim.dst[f][i]);
+	complete(&victim.freed);
+}
+
+/* Our pernet exit runs before the module's and before xfrm's. */
+static void __net_exit victim_net_exit(struct net *net)
+{
+	if (net == victim.net)
+		call_rcu(&victim.rcu, victim_free_rcu);
+}
+
+static struct pernet_operations victim_net_ops = {
+	.exit = victim_net_exit,
+};
+
+static void namespace_dies_while_freeing(struct kunit *test)
+{
+	struct nets *nets = kunit_kzalloc(test, sizeof(*nets), GFP_KERNEL);
+	struct snapshot *snap = kunit_kzalloc(test, sizeof(*snap), GFP_KERNEL);
+	int victim_pid = 0;
+	struct pid *pid;
+	struct net *net;
+	int f, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, nets);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ_MSG(test, kstrtoint(setting(test, "victim_pid"), 10,
+					    &victim_pid), 0,
+			    "victim_pid is required");
+	net = get_net_ns_by_pid(victim_pid);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(net));
+	for (f = 0; f < XDA_NR_FAMILIES; f++) {
+		s64 at;
+
+		/*
+		 * On fixed kernels xfrm's exit frees the namespace's own
+		 * storage, so no entry may be freed after it, module or not.
+		 */
+		if (xda_verdict_of(f) != XDA_SHARED ||
+		    xda_owner_of(net, f, &at) != XDA_OWNER_OWN) {
+			put_net(net);
+			kunit_skip(test, "not an affected kernel with own storage");
+		}
+	}
+	init_completion(&victim.freed);
+	victim.net = net;
+	for (f = 0; f < XDA_NR_FAMILIES; f++) {
+		alloc_on(test, 0, xda_dst_ops_of(net, f), victim.dst[f], BATCH,
+			 true);
+		alloc_on(test, 1, xda_dst_ops_of(net, f), victim.dst[f] + BATCH,
+			 BATCH, true);
+	}
+	nets_get(test, nets);
+	for (i = 0; i < nets->n; i++)
+		for (f = 0; f < XDA_NR_FAMILIES; f++)
+			snap->value[i][f] = nets->net[i] == net ? 0 :
+				exact(xda_dst_ops_of(nets->net[i], f));
+	KUNIT_ASSERT_EQ(test, register_pernet_subsys(&victim_net_ops), 0);
+	for (i = 0; i < nets->n; i++)
+		if (nets->net[i] == net)
+			nets->net[i] = NULL;
+	put_net(net);	/* ours, and the one nets_get() took */
+	put_net(net);
+
+	pid = find_get_pid(victim_pid);
+	kill_pid(pid, SIGKILL, 1);
+	put_pid(pid);
+	KUNIT_EXPECT_TRUE_MSG(test, wait_for_completion_timeout(&victim.freed,
+								60 * HZ),
+			      "the namespace was not dismantled");
+	unregister_pernet_subsys(&victim_net_ops);
+	victim.net = NULL;
+
+	for (i = 0; i < nets->n; i++) {
+		if (!nets->net[i])
+			continue;
+		for (f = 0; f < XDA_NR_FAMILIES; f++)
+			KUNIT_EXPECT_EQ(test,
+					exact(xda_dst_ops_of(nets->net[i], f)),
+					snap->value[i][f]);
+	}
+	for (i = 0; i < nets->n; i++)
+		if (nets->net[i])
+			put_net(nets->net[i]);
+	nets->n = 0;
+}
+
+/*
+ * The module's load path with a storage allocation failing at each step:
+ * the load fails with -ENOMEM and every namespace is left as it was.
+ */
+static void load_failure_changes_nothing(struct kunit *test)
+{
+	struct nets *nets = kunit_kzalloc(test, sizeof(*nets), GFP_KERNEL);
+	struct snapshot *snap = kunit_kzalloc(test, sizeof(*snap), GFP_KERNEL);
+	enum xda_mode mode = xda_mode;
+	int nth, err, f, i, steps = 0;
+	long outstanding;
+
+	KUNIT_ASSERT_NOT_NULL(test, nets);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	xda_pernet_exit();		/* as on unload */
+	nets_get(test, nets);
+	for (i = 0; i < nets->n; i++) {
+		for (f = 0; f < XDA_NR_FAMILIES; f++) {
+			struct dst_ops *ops = xda_dst_ops_of(nets->net[i], f);
+
+			snap->storage[i][f] = ops->pcpuc_entries.counters;
+			snap->value[i][f] = exact(ops);
+		}
+	}
+	outstanding = xda_storage_outstanding();
+	xda_mode = XDA_MODE_FORCE;	/* one allocation per namespace and family */
+	for (nth = 1; ; nth++) {
+		xda_fail_nth_alloc(nth);
+		err = xda_pernet_init();
+		xda_fail_nth_alloc(0);
+		if (!err)
+			break;
+		steps++;
+		KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+		KUNIT_EXPECT_EQ(test, xda_storage_outstanding(), outstanding);
+		for (i = 0; i < nets->n; i++) {
+			for (f = 0; f < XDA_NR_FAMILIES; f++) {
+				struct dst_ops *ops =
+					xda_dst_ops_of(nets->net[i], f);
+
+				KUNIT_EXPECT_PTR_EQ(test,
+						    ops->pcpuc_entries.counters,
+						    snap->storage[i][f]);
+				KUNIT_EXPECT_EQ(test, exact(ops), snap->value[i][f]);
+			}
+		}
+		if (nth > 2 * NETS_MAX * XDA_NR_FAMILIES)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, steps, nets->n * XDA_NR_FAMILIES);
+	/* Put the module back as it was loaded. */
+	xda_pernet_exit();
+	xda_mode = mode;
+	KUNIT_EXPECT_EQ(test, xda_pernet_init(), 0);
+	nets_put(nets);
+}
+
+static struct kunit_case netns_cases[] = {
+	KUNIT_CASE(every_namespace_owned),
+	KUNIT_CASE(real_namespaces_traffic),
+	KUNIT_CASE(load_failure_changes_nothing),
+	KUNIT_CASE(namespace_dies_while_freeing),
+	{}
+};
+
+static struct kunit_suite netns_suite = {
+	.name = "xfrm_dst_acct_netns",
+	.test_cases = netns_cases,
+};
+
+kunit_test_suites(&model_suite, &netns_suite);
+
+MODULE_DESCRIPTION("KUnit suites for xfrm_dst_acct");
+MODULE_LICENSE("GPL");
