@@ -117,15 +117,10 @@ static inline struct net *xda_seq_net(struct seq_file *seq)
 }
 
 /*
- * Symbols exported only for the KUnit suites, in their own namespace:
- * <kunit/visibility.h> since 6.2 (and Debian's 6.1); the same definition
- * for kernels with KUnit but without that header (5.5 to 6.1).
+ * Symbols exported only for the KUnit suites, in their own namespace: the
+ * definition of <kunit/visibility.h> (6.2, and Debian's 6.1), for every
+ * kernel.
  */
-#if IS_ENABLED(CONFIG_KUNIT)
-#if __has_include("kunit/visibility.h")
-#include <kunit/visibility.h>
-#endif
-#endif
 #ifndef EXPORT_SYMBOL_IF_KUNIT
 #if IS_ENABLED(CONFIG_KUNIT)
 #define EXPORT_SYMBOL_IF_KUNIT(sym)					\

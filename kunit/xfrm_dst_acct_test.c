@@ -110,6 +110,12 @@ static s64 exact(struct dst_ops *ops)
 	return percpu_counter_sum(&ops->pcpuc_entries);
 }
 
+/* A percpu address as a plain one, for KUnit's pointer comparisons. */
+static const void *storage_of(struct dst_ops *ops)
+{
+	return (const void __force *)ops->pcpuc_entries.counters;
+}
+
 static s32 slot_of(struct dst_ops *ops, int cpu)
 {
 	return *per_cpu_ptr(ops->pcpuc_entries.counters, cpu);
@@ -609,9 +615,9 @@ static void prepare_failure_changes_nothing(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, xda_batch_prepare(&batch), -ENOMEM);
 		KUNIT_EXPECT_EQ(test, xda_storage_outstanding(), outstanding);
 		for (i = 0; i < MODEL_NETS; i++) {
-			KUNIT_EXPECT_PTR_EQ(test, m->ns[i].pcpuc_entries.counters,
-					    m->template.pcpuc_entries.counters);
-			KUNIT_EXPECT_NULL(test, m->slot[i].spare);
+			KUNIT_EXPECT_PTR_EQ(test, storage_of(&m->ns[i]),
+					    storage_of(&m->template));
+			KUNIT_EXPECT_TRUE(test, !m->slot[i].spare);
 		}
 	}
 	xda_fail_nth_alloc(0);
@@ -664,7 +670,7 @@ struct nets {
 
 /* Each namespace's storage and value, per family. */
 struct snapshot {
-	s32 __percpu *storage[NETS_MAX][XDA_NR_FAMILIES];
+	const void *storage[NETS_MAX][XDA_NR_FAMILIES];
 	s64 value[NETS_MAX][XDA_NR_FAMILIES];
 };
 
@@ -743,19 +749,16 @@ static void every_namespace_owned(struct kunit *test)
 		for (i = 0; i < nets->n; i++) {
 			s64 at;
 			enum xda_owner o = xda_owner_of(nets->net[i], f, &at);
-			struct percpu_counter *c, *d;
+			struct dst_ops *ops = xda_dst_ops_of(nets->net[i], f);
 
 			KUNIT_EXPECT_EQ_MSG(test, o == XDA_OWNER_OWN,
 					    should_own(f), "net %d family %d",
 					    i, f);
 			if (o != XDA_OWNER_OWN)
 				continue;
-			c = &xda_dst_ops_of(nets->net[i], f)->pcpuc_entries;
-			for (j = 0; j < i; j++) {
-				d = &xda_dst_ops_of(nets->net[j], f)->pcpuc_entries;
-				KUNIT_EXPECT_PTR_NE(test, c->counters,
-						    d->counters);
-			}
+			for (j = 0; j < i; j++)
+				KUNIT_EXPECT_PTR_NE(test, storage_of(ops),
+						    storage_of(xda_dst_ops_of(nets->net[j], f)));
 		}
 	}
 	nets_put(nets);
@@ -782,8 +785,7 @@ static void real_namespaces_traffic(struct kunit *test)
 	for (f = 0; f < XDA_NR_FAMILIES; f++) {
 		ops[0] = xda_dst_ops_of(nets->net[1], f);
 		ops[1] = xda_dst_ops_of(nets->net[2], f);
-		shared = ops[0]->pcpuc_entries.counters ==
-			 ops[1]->pcpuc_entries.counters;
+		shared = storage_of(ops[0]) == storage_of(ops[1]);
 		base[0] = exact(ops[0]);
 		base[1] = exact(ops[1]);
 		n = cross_fold(test, ops[0], ops[1], a, b, true);
@@ -931,7 +933,7 @@ static void load_failure_changes_nothing(struct kunit *test)
 		for (f = 0; f < XDA_NR_FAMILIES; f++) {
 			struct dst_ops *ops = xda_dst_ops_of(nets->net[i], f);
 
-			snap->storage[i][f] = ops->pcpuc_entries.counters;
+			snap->storage[i][f] = storage_of(ops);
 			snap->value[i][f] = exact(ops);
 		}
 	}
@@ -951,8 +953,7 @@ static void load_failure_changes_nothing(struct kunit *test)
 				struct dst_ops *ops =
 					xda_dst_ops_of(nets->net[i], f);
 
-				KUNIT_EXPECT_PTR_EQ(test,
-						    ops->pcpuc_entries.counters,
+				KUNIT_EXPECT_PTR_EQ(test, storage_of(ops),
 						    snap->storage[i][f]);
 				KUNIT_EXPECT_EQ(test, exact(ops), snap->value[i][f]);
 			}

@@ -1,0 +1,66 @@
+#!/bin/bash
+# make check: sparse (C=2) and checkpatch --strict on every source file.
+# Zero findings is the bar; exits 1 on any.
+#
+# sparse runs twice: against Debian's headers (the distro build) and
+# against the stock test kernel, which has KUnit and so also builds the
+# test module.  checkpatch comes from the kernel source (linux-source-6.1).
+#
+# include/compat.h exists to compare kernel versions, so checkpatch's
+# advice against LINUX_VERSION_CODE (and the constant-on-the-right rule it
+# trips with it) and against synchronize_sched(), which is what kernels
+# before 4.20 need, is not applied to that file alone.
+#
+# Environment:
+#   KDIR   headers to check against first (default: newest Debian -amd64)
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
+export XDA_CACHE
+KSRC=$XDA_CACHE/src/linux-source-6.1
+WORK=$(mktemp -d /tmp/xda-check.XXXXXX)
+findings=0
+
+# sparse_against NAME KDIR: build a copy with C=2 and count diagnostics.
+sparse_against() {
+	local dir=$WORK/$1 n
+
+	mkdir -p "$dir"
+	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/"
+	make -s -C "$2" M="$dir" C=2 CHECK=sparse W=1 modules >"$dir/log" 2>&1
+	grep -E 'warning:|error:' "$dir/log" | sed "s|$dir/||"
+	n=$(grep -cE 'warning:|error:' "$dir/log")
+	echo "sparse ($1): $n"
+	findings=$((findings + n))
+}
+
+checkpatch() {
+	local out n files
+
+	files=$(cd "$ROOT" && git ls-files 'src/*.[ch]' 'kunit/*.[ch]' \
+		'include/*.h' | grep -v '^include/compat.h$')
+	out=$({
+		(cd "$ROOT" && "$KSRC/scripts/checkpatch.pl" --strict \
+			--no-tree --terse --show-types -f $files)
+		"$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse \
+			--show-types \
+			--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,DEPRECATED_API \
+			-f "$ROOT/include/compat.h"
+	} | grep -v '^total:' | sed "s|$ROOT/||")
+	[ -n "$out" ] && echo "$out"
+	n=$(printf '%s' "$out" | grep -c .)
+	echo "checkpatch --strict: $n"
+	findings=$((findings + n))
+}
+
+"$ROOT/scripts/deps.sh" || exit 1
+# Building (or finding) the stock kernel also unpacks the kernel source.
+stock=$("$ROOT/scripts/kernel/build.sh" stock | tail -n 1) || exit 1
+KDIR=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)}
+sparse_against debian "$KDIR"
+sparse_against stock "$stock"
+checkpatch
+rm -rf "$WORK"
+echo "check: $findings findings"
+[ "$findings" -eq 0 ]

@@ -1,0 +1,132 @@
+#!/bin/bash
+# make test: the KUnit suites on the stock and the affected-model test
+# kernels, and the DKMS round trip against Debian's headers.
+#
+# Usage: scripts/test.sh
+#
+# Each kernel is built once from Debian's linux-source-6.1 and cached (see
+# scripts/kernel/build.sh).  Each run boots a VM that makes namespaces,
+# loads the module in one mode and then the KUnit module (see
+# scripts/vm/kunit-scenario.sh); its console log must hold no kernel report.
+#
+# Runs (kernel, mode, whether the module must find the kernel affected):
+#   stock    auto   no    the kernel's own storage is left in place
+#   stock    force  no    the module's storage on a fixed kernel
+#   affected off    yes   the defect: real namespaces leak into each other
+#   affected auto   yes   the repair
+#
+# Ends with the line "N passed, N failed": every KUnit case, plus one
+# check per run (clean console log) and the DKMS round trip.
+#
+# Environment:
+#   XDA_CACHE      cache of kernels and sources (default /var/cache/xfrm-dst-acct)
+#   XDA_SKIP_DKMS  1: leave out the DKMS round trip
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
+export XDA_CACHE
+WORK=$(mktemp -d /tmp/xda-test.XXXXXX)
+RUNS="stock:auto:no stock:force:no affected:off:yes affected:auto:yes"
+
+passed=0
+failed=0
+skipped=0
+summary=()
+
+count() {	# count NAME OK|FAIL
+	if [ "$2" = OK ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	summary+=("$(printf '%-44s %s' "$1" "$2")")
+}
+
+# build_modules VARIANT KDIR: both modules, built outside the work tree.
+build_modules() {
+	local dir=$WORK/build-$1
+
+	mkdir -p "$dir"
+	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/"
+	make -s -C "$2" M="$dir" W=1 modules >"$dir/build.log" 2>&1 || {
+		cat "$dir/build.log"
+		return 1
+	}
+	if grep -q 'warning:' "$dir/build.log"; then
+		cat "$dir/build.log"
+		return 1
+	fi
+}
+
+# run_kunit VARIANT MODE EXPECT IMAGE
+run_kunit() {
+	local name="$1/$2" log=$WORK/$1-$2.log line
+
+	echo "== KUnit on the $1 kernel, mode=$2"
+	"$ROOT/scripts/vm/run.sh" "$4" "$WORK/kunit-$1.cpio.gz" "$log" \
+		"xda.mode=$2" "xda.expect=$3" >/dev/null
+	grep -E '^(affected|mode)=|^family|^ipv[46] ' "$log" | sort -u | sed 's/^/   /'
+	if "$ROOT/scripts/vm/check-log.sh" "$log"; then
+		count "$name: console log free of kernel reports" OK
+	else
+		count "$name: console log free of kernel reports" FAIL
+	fi
+	"$ROOT/scripts/vm/ktap.sh" "$log" >"$log.kunit" 2>&1
+	sed -n 's/^\[[0-9:]*\] //p' "$log.kunit" | grep -E 'PASSED|FAILED|SKIPPED|CRASHED|Testing complete' |
+		grep -v '^=' | sed 's/^/   /'
+	line=$(grep '^kunit:' "$log.kunit" || echo "kunit: passed=0 failed=1 skipped=0")
+	echo "   $name $line"
+	set -- $(echo "$line" | sed 's/[a-z:]*=/ /g; s/kunit://')
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	skipped=$((skipped + $3))
+	summary+=("$(printf '%-44s %s' "$name: KUnit" "${line#kunit: }")")
+}
+
+main() {
+	local variant kdir image run mode expect
+
+	"$ROOT/scripts/deps.sh" || exit 1
+	for variant in stock affected; do
+		echo "== test kernel: $variant"
+		kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
+		if [ ! -f "$kdir/arch/x86/boot/bzImage" ]; then
+			count "$variant: kernel builds" FAIL
+			continue
+		fi
+		if ! build_modules "$variant" "$kdir"; then
+			count "$variant: modules build with W=1, no warning" FAIL
+			continue
+		fi
+		count "$variant: modules build with W=1, no warning" OK
+		"$ROOT/scripts/vm/mkinitramfs.sh" "$WORK/kunit-$variant.cpio.gz" \
+			"$ROOT/scripts/vm/kunit-scenario.sh" \
+			"$WORK/build-$variant/xfrm_dst_acct.ko" \
+			"$WORK/build-$variant/kunit/xfrm_dst_acct_test.ko" >/dev/null
+		image=$kdir/arch/x86/boot/bzImage
+		for run in $RUNS; do
+			IFS=: read -r v mode expect <<<"$run"
+			[ "$v" = "$variant" ] && run_kunit "$variant" "$mode" "$expect" "$image"
+		done
+	done
+
+	if [ "${XDA_SKIP_DKMS:-0}" != 1 ]; then
+		echo "== DKMS round trip against Debian's headers"
+		if "$ROOT/scripts/dkms-roundtrip.sh"; then
+			count "dkms: add, build, install, status, remove" OK
+		else
+			count "dkms: add, build, install, status, remove" FAIL
+		fi
+	fi
+
+	echo
+	echo "== Summary"
+	printf '   %s\n' "${summary[@]}"
+	echo "   (skipped: $skipped)"
+	rm -rf "$WORK"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
