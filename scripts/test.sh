@@ -15,8 +15,11 @@
 #   affected off    yes   the defect: real namespaces leak into each other
 #   affected auto   yes   the repair
 #
+# Then scripts/teeth.sh takes the fix apart one piece at a time and
+# requires the cases guarding each piece to fail on the affected kernel.
+#
 # Ends with the line "N passed, N failed": every KUnit case, plus one
-# check per run (clean console log) and the DKMS round trip.
+# check per run (clean console log), per mutation, and the DKMS round trip.
 #
 # Environment:
 #   XDA_CACHE      cache of kernels and sources (default /var/cache/xfrm-dst-acct)
@@ -84,6 +87,20 @@ run_kunit() {
 	summary+=("$(printf '%-44s %s' "$name: KUnit" "${line#kunit: }")")
 }
 
+# run_teeth KDIR: the suites must fail when the fix is taken apart.
+run_teeth() {
+	local line
+
+	echo "== teeth: the fix taken apart piece by piece, on the affected kernel"
+	while read -r line; do
+		echo "   $line"
+		case "$line" in
+		*": ok "*) count "${line%%: ok *}" OK ;;
+		teeth:*) count "${line%%: FAIL*}" FAIL ;;
+		esac
+	done < <("$ROOT/scripts/teeth.sh" "$1" "$WORK")
+}
+
 main() {
 	local variant kdir image run mode expect
 
@@ -109,6 +126,7 @@ main() {
 			IFS=: read -r v mode expect <<<"$run"
 			[ "$v" = "$variant" ] && run_kunit "$variant" "$mode" "$expect" "$image"
 		done
+		[ "$variant" = affected ] && run_teeth "$kdir"
 	done
 
 	if [ "${XDA_SKIP_DKMS:-0}" != 1 ]; then
