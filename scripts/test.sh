@@ -102,7 +102,7 @@ run_teeth() {
 }
 
 main() {
-	local variant kdir image run mode expect
+	local variant kdir image run mode expect start=$SECONDS
 
 	"$ROOT/scripts/deps.sh" || exit 1
 	for variant in stock affected; do
@@ -141,7 +141,7 @@ main() {
 	echo
 	echo "== Summary"
 	printf '   %s\n' "${summary[@]}"
-	echo "   (skipped: $skipped)"
+	echo "   (skipped: $skipped; took $((SECONDS - start)) s)"
 	rm -rf "$WORK"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
