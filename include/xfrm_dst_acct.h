@@ -100,6 +100,10 @@ enum xda_owner xda_owner_of(struct net *net, enum xda_family family,
 struct dst_ops *xda_dst_ops_of(struct net *net, enum xda_family family);
 unsigned int xda_owned_namespaces(void);
 
+/* gc_thresh.c: the optional gc_thresh policy */
+void xda_gc_thresh_raise(struct net *net, unsigned int *saved);
+void xda_gc_thresh_restore(struct net *net, const unsigned int *saved);
+
 /* proc.c: /proc/net/xfrm_dst_acct */
 int xda_proc_net_init(struct net *net);
 void xda_proc_net_exit(struct net *net);

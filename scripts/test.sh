@@ -15,6 +15,9 @@
 #   affected off    yes   the defect: real namespaces leak into each other
 #   affected auto   yes   the repair
 #
+# scripts/vm/interface-scenario.sh tries the parameters, /proc and the
+# gc_thresh policy as an operator would, bad input included.
+#
 # Then scripts/teeth.sh takes the fix apart one piece at a time and
 # requires the cases guarding each piece to fail on the affected kernel.
 #
@@ -87,6 +90,31 @@ run_kunit() {
 	summary+=("$(printf '%-44s %s' "$name: KUnit" "${line#kunit: }")")
 }
 
+# run_checks VARIANT IMAGE: the interface scenario, one count per check.
+run_checks() {
+	local log=$WORK/$1-interface.log line
+
+	echo "== interfaces and bad input on the $1 kernel"
+	"$ROOT/scripts/vm/mkinitramfs.sh" "$WORK/interface-$1.cpio.gz" \
+		"$ROOT/scripts/vm/interface-scenario.sh" \
+		"$WORK/build-$1/xfrm_dst_acct.ko" >/dev/null
+	"$ROOT/scripts/vm/run.sh" "$2" "$WORK/interface-$1.cpio.gz" "$log" >/dev/null
+	if "$ROOT/scripts/vm/check-log.sh" "$log"; then
+		count "$1/interface: console log free of kernel reports" OK
+	else
+		count "$1/interface: console log free of kernel reports" FAIL
+	fi
+	grep -E '^check: |^    ' "$log" | sed 's/^/   /'
+	while read -r line; do
+		line=${line#check: }
+		case "$line" in
+		*": ok") count "$1/interface: ${line%: ok}" OK ;;
+		*) count "$1/interface: ${line%: FAIL}" FAIL ;;
+		esac
+	done < <(grep -E '^check: ' "$log")
+	grep -q '^interface: ' "$log" || count "$1/interface: scenario finished" FAIL
+}
+
 # run_teeth KDIR: the suites must fail when the fix is taken apart.
 run_teeth() {
 	local line
@@ -126,6 +154,7 @@ main() {
 			IFS=: read -r v mode expect <<<"$run"
 			[ "$v" = "$variant" ] && run_kunit "$variant" "$mode" "$expect" "$image"
 		done
+		[ "$variant" = stock ] && run_checks "$variant" "$image"
 		[ "$variant" = affected ] && run_teeth "$kdir"
 	done
 

@@ -22,6 +22,7 @@ struct xda_net {
 	struct list_head node;		/* on xda_nets */
 	bool retiring;			/* storage handed back, see exit_batch */
 	struct xda_slot slot[XDA_NR_FAMILIES];
+	unsigned int saved_gc_thresh[XDA_NR_FAMILIES];
 };
 
 static unsigned int xda_net_id __read_mostly;
@@ -181,6 +182,7 @@ static int __net_init xda_net_init(struct net *net)
 	err = xda_proc_net_init(net);
 	if (err)
 		return err;
+	xda_gc_thresh_raise(net, xn->saved_gc_thresh);
 
 	mutex_lock(&xda_lock);
 	list_add_tail(&xn->node, &xda_nets);
@@ -201,8 +203,10 @@ static int __net_init xda_net_init(struct net *net)
 		list_del(&xn->node);
 	mutex_unlock(&xda_lock);
 
-	if (err)
+	if (err) {
+		xda_gc_thresh_restore(net, xn->saved_gc_thresh);
 		xda_proc_net_exit(net);
+	}
 	return err;
 }
 
@@ -212,6 +216,8 @@ static void __net_exit xda_net_exit(struct net *net)
 	int f;
 
 	xda_proc_net_exit(net);
+	/* Also called for every live namespace when the module is unloaded. */
+	xda_gc_thresh_restore(net, xn->saved_gc_thresh);
 	mutex_lock(&xda_lock);
 	list_del(&xn->node);
 	for (f = 0; f < XDA_NR_FAMILIES; f++) {
