@@ -80,7 +80,7 @@ bool xda_same_storage(const struct xda_slot *a, const struct xda_slot *b);
 int xda_batch_prepare(struct list_head *batch);
 void xda_batch_unprepare(struct list_head *batch);
 void xda_slot_install_new(struct xda_slot *slot);
-void xda_batch_install_live(struct list_head *batch);
+u64 xda_batch_install_live(struct list_head *batch);
 void xda_batch_restore_live(struct list_head *batch);
 void xda_slot_retire_begin(struct xda_slot *slot);
 void xda_slot_retire_end(struct xda_slot *slot);

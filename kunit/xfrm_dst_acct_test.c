@@ -42,6 +42,30 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
  */
 #define SETTINGS_PATH "/run/xfrm_dst_acct_test.conf"
 
+/*
+ * For fault injection from the harness once the suites have run: writing
+ * N makes the module's Nth storage allocation from now fail (0: none).
+ */
+static int fail_nth_storage_alloc_set(const char *val,
+				      const struct kernel_param *kp)
+{
+	unsigned int nth;
+	int err = kstrtouint(val, 10, &nth);
+
+	if (err)
+		return err;
+	xda_fail_nth_alloc(nth);
+	return 0;
+}
+
+static const struct kernel_param_ops fail_nth_ops = {
+	.set = fail_nth_storage_alloc_set,
+};
+
+module_param_cb(fail_nth_storage_alloc, &fail_nth_ops, NULL, 0200);
+MODULE_PARM_DESC(fail_nth_storage_alloc,
+		 "make the module's Nth storage allocation from now fail");
+
 #define BATCH		32	/* DST_PERCPU_COUNTER_BATCH */
 #define MODEL_NETS	4
 #define HELD_MAX	512

@@ -9,6 +9,7 @@
  * xfrm dismantles it.
  */
 
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
@@ -133,8 +134,11 @@ static void xda_batch_clear(struct list_head *batch)
  */
 static int xda_attach_live_locked(void)
 {
+	unsigned int slots = 0;
+	struct xda_slot *slot;
 	struct xda_net *xn;
 	LIST_HEAD(batch);
+	u64 stopped_ns;
 	int err;
 
 	lockdep_assert_held(&xda_lock);
@@ -143,8 +147,13 @@ static int xda_attach_live_locked(void)
 	if (list_empty(&batch))
 		return 0;
 	err = xda_batch_prepare(&batch);
-	if (!err)
-		xda_batch_install_live(&batch);
+	if (!err) {
+		stopped_ns = xda_batch_install_live(&batch);
+		list_for_each_entry(slot, &batch, batch_node)
+			slots++;
+		pr_info(XDA_NAME ": own storage installed in %u counters, CPUs held for %llu us\n",
+			slots, div_u64(stopped_ns, NSEC_PER_USEC));
+	}
 	xda_batch_clear(&batch);
 	return err;
 }

@@ -18,6 +18,7 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/stop_machine.h>
@@ -227,12 +228,20 @@ void xda_slot_install_new(struct xda_slot *slot)
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_slot_install_new);
 
-static int xda_batch_install_stopped(void *batch)
+struct xda_stopped_work {
+	struct list_head *batch;
+	u64 stopped_ns;		/* time spent with every CPU held */
+};
+
+static int xda_batch_install_stopped(void *data)
 {
+	struct xda_stopped_work *work = data;
+	u64 start = ktime_get_ns();
 	struct xda_slot *slot;
 
-	list_for_each_entry(slot, (struct list_head *)batch, batch_node)
+	list_for_each_entry(slot, work->batch, batch_node)
 		xda_slot_install(slot);
+	work->stopped_ns = ktime_get_ns() - start;
 	return 0;
 }
 
@@ -240,11 +249,14 @@ static int xda_batch_install_stopped(void *batch)
  * Install the prepared storage of counters that may be in use.  Adders
  * run with preemption disabled, so while stop_machine() holds every CPU
  * none is between reading fbc->counters and updating a slot: the swap
- * loses no update.
+ * loses no update.  Returns how long every CPU was held, in ns.
  */
-void xda_batch_install_live(struct list_head *batch)
+u64 xda_batch_install_live(struct list_head *batch)
 {
-	stop_machine(xda_batch_install_stopped, batch, NULL);
+	struct xda_stopped_work work = { .batch = batch };
+
+	stop_machine(xda_batch_install_stopped, &work, NULL);
+	return work.stopped_ns;
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_batch_install_live);
 
@@ -377,8 +389,9 @@ void xda_slot_install_new(struct xda_slot *slot)
 {
 }
 
-void xda_batch_install_live(struct list_head *batch)
+u64 xda_batch_install_live(struct list_head *batch)
 {
+	return 0;
 }
 
 void xda_batch_restore_live(struct list_head *batch)
