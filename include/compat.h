@@ -25,6 +25,17 @@
 #define XDA_HAVE_PERCPU_SLOTS 0
 #endif
 
+/* READ_ONCE() and WRITE_ONCE() since 3.19; ACCESS_ONCE() before. */
+#ifndef READ_ONCE
+#define READ_ONCE(x) ACCESS_ONCE(x)
+#define WRITE_ONCE(x, val) (ACCESS_ONCE(x) = (val))
+#endif
+
+/* MODULE_SOFTDEP() since 3.12; the modinfo tag it writes is the same. */
+#ifndef MODULE_SOFTDEP
+#define MODULE_SOFTDEP(dep) MODULE_INFO(softdep, dep)
+#endif
+
 /*
  * Adders run percpu_counter_add_batch() with preemption disabled.  Until
  * 4.20 only synchronize_sched() waited for such sections; since then

@@ -15,6 +15,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 #include <net/dst_ops.h>
+#include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
 #include "xfrm_dst_acct.h"

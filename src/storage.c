@@ -236,12 +236,12 @@ struct xda_stopped_work {
 static int xda_batch_install_stopped(void *data)
 {
 	struct xda_stopped_work *work = data;
-	u64 start = ktime_get_ns();
+	s64 start = ktime_to_ns(ktime_get());
 	struct xda_slot *slot;
 
 	list_for_each_entry(slot, work->batch, batch_node)
 		xda_slot_install(slot);
-	work->stopped_ns = ktime_get_ns() - start;
+	work->stopped_ns = ktime_to_ns(ktime_get()) - start;
 	return 0;
 }
 
