@@ -1,0 +1,243 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Tests of scripts/xfrm-dst-acct-status: in the test VM against the real
+# /proc files (scripts/status/vm-scenario.sh, checked on the host by
+# scripts/status/check.py), and on the host under dash.
+#
+# Usage: scripts/status/test.sh [-v]
+#
+# VM runs (kernel, module mode):
+#   stock    auto   the kernel's own storage (state kernel), affected=no
+#   affected auto   the module's storage (state own), affected=yes
+#   affected off    observe only (state shared), doctor says not repaired
+#
+# -v prints every check, and the tool's outputs of each run (table, JSON,
+# Prometheus, doctor).  Ends with the line "N passed, N failed".
+#
+# Environment:
+#   XDA_CACHE        cache of test kernels (see scripts/kernel/build.sh)
+#   XDA_STATUS_KEEP  directory to keep the console logs in (default: removed)
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TOOL=$ROOT/scripts/xfrm-dst-acct-status
+PY=/usr/bin/python3
+RUNS=${XDA_STATUS_RUNS:-"stock:auto affected:auto affected:off"}
+WORK=$(mktemp -d /tmp/xda-status-test.XXXXXX)
+VERBOSE=0
+[ "${1:-}" = -v ] && VERBOSE=1
+
+passed=0
+failed=0
+summary=()
+
+count() {	# count NAME OK|FAIL
+	if [ "$2" = OK ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	summary+=("$(printf '%-58s %s' "$1" "$2")")
+}
+
+cleanup() {
+	if [ -n "${XDA_STATUS_KEEP:-}" ]; then
+		mkdir -p "$XDA_STATUS_KEEP"
+		cp "$WORK"/*.log "$XDA_STATUS_KEEP/" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Packages beyond scripts/deps.sh: dash (the host shell under test),
+# mawk, and the Prometheus text parser.
+deps() {
+	local missing=() pkg
+	for pkg in dash mawk python3-prometheus-client; do
+		dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | grep -q '^ii' ||
+			missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "status/test.sh: missing packages; as root run:" >&2
+		echo "apt-get install -y --no-install-recommends ${missing[*]}" >&2
+		return 1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+# build_module VARIANT KDIR: xfrm_dst_acct.ko, outside the work tree.
+build_module() {
+	local dir=$WORK/build-$1
+	mkdir -p "$dir"
+	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/"
+	make -s -C "$2" M="$dir" modules >"$dir/build.log" 2>&1 || {
+		cat "$dir/build.log"
+		return 1
+	}
+}
+
+# show_block LOG NAME: the tool's output NAME from a console log.
+show_block() {
+	awk -v name="$2" '
+		$0 == "XDA-OUT-BEGIN " name { on = 1; next }
+		on && index($0, "XDA-OUT-END " name " ") == 1 { print "    (" substr($0, length("XDA-OUT-END " name) + 2) ")"; exit }
+		on { print "    " substr($0, 2) }' "$1"
+}
+
+run_vm() {	# run_vm VARIANT MODE IMAGE
+	local name=$1-$2 log=$WORK/$1-$2.log start=$SECONDS b
+	echo "== VM: $1 kernel, mode=$2"
+	if "$ROOT/scripts/vm/run.sh" "$3" "$WORK/status-$1.cpio.gz" "$log" \
+		"xda.mode=$2" 2>"$WORK/run.err"; then
+		count "$name: scenario runs to the end" OK
+	else
+		cat "$WORK/run.err"
+		grep -a 'status-scenario' "$log" | sed 's/^/   /'
+		count "$name: scenario runs to the end" FAIL
+	fi
+	echo "   VM time: $((SECONDS - start))s"
+	if "$ROOT/scripts/vm/check-log.sh" "$log" >"$WORK/check-log.out"; then
+		count "$name: console log free of kernel reports" OK
+	else
+		cat "$WORK/check-log.out"
+		count "$name: console log free of kernel reports" FAIL
+	fi
+	"$PY" "$ROOT/scripts/status/check.py" "$log" "$1" "$2" >"$WORK/check.out" 2>&1
+	if [ "$VERBOSE" = 1 ]; then
+		sed 's/^/   /' "$WORK/check.out"
+	else
+		grep -v '^ok: ' "$WORK/check.out" | sed 's/^/   /'
+	fi
+	local line p f
+	line=$(grep '^checks:' "$WORK/check.out" || echo "checks: passed=0 failed=1")
+	p=$(echo "$line" | sed -n 's/.*passed=\([0-9]*\).*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
+	passed=$((passed + p))
+	failed=$((failed + f))
+	summary+=("$(printf '%-58s %s' "$name: output checks" "passed=$p failed=$f")")
+	if [ "$VERBOSE" = 1 ]; then
+		for b in doctor-unloaded table json prometheus low-table low-json \
+			low-prometheus low-doctor doctor gone-table; do
+			echo "   --- $b"
+			show_block "$log" "$b"
+		done
+	fi
+}
+
+host_checks() {
+	local out rc
+	echo "== host: the tool under dash, shellcheck"
+	if command -v shellcheck >/dev/null; then
+		if shellcheck -s sh "$TOOL" "$ROOT/scripts/status/vm-scenario.sh"; then
+			count "host: shellcheck -s sh, no finding" OK
+		else
+			count "host: shellcheck -s sh, no finding" FAIL
+		fi
+	fi
+	out=$(dash "$TOOL" --help) && [ "${out#Usage: }" != "$out" ]
+	if [ $? -eq 0 ]; then
+		count "host: dash: --help" OK
+	else
+		count "host: dash: --help" FAIL
+	fi
+	# This machine's kernel does not have the module loaded.
+	if [ -e /sys/module/xfrm_dst_acct ]; then
+		echo "   (module loaded on this host: not-loaded checks skipped)"
+		return
+	fi
+	out=$(dash "$TOOL" 2>&1)
+	rc=$?
+	if [ $rc -eq 2 ] && [ "${out#*is not loaded}" != "$out" ]; then
+		count "host: dash: exit 2 when the module is not loaded" OK
+	else
+		count "host: dash: exit 2 when the module is not loaded" FAIL
+	fi
+	if dash "$TOOL" --json 2>/dev/null | "$PY" -m json.tool >/dev/null; then
+		count "host: dash: --json valid when not loaded" OK
+	else
+		count "host: dash: --json valid when not loaded" FAIL
+	fi
+	out=$(dash "$TOOL" doctor 2>&1)
+	rc=$?
+	if [ $rc -le 1 ] && [ "${out#*gc_thresh:}" != "$out" ]; then
+		count "host: dash: doctor runs (exit $rc)" OK
+	else
+		echo "$out"
+		count "host: dash: doctor runs" FAIL
+	fi
+	doctor_by_version
+}
+
+# doctor without the module, by kernel version: a fake `uname` first on
+# PATH, and a namespace (held by a process) whose xfrm4_gc_thresh is 100.
+doctor_by_version() {
+	local fake=$WORK/fake-uname holder case rel rc want out pat ok
+	mkdir -p "$fake"
+	unshare -n sh -c 'echo 100 >/proc/sys/net/ipv4/xfrm4_gc_thresh && exec sleep 600' &
+	holder=$!
+	sleep 1
+	if ! kill -0 "$holder" 2>/dev/null; then
+		echo "   (cannot make a network namespace here: doctor-by-version checks skipped)"
+		return
+	fi
+	# release|exit status|patterns the output must hold (";" between them)
+	for case in \
+		"4.2.0-28-generic|1|Linux 4.2 is in the affected range 3.10 to 4.3;Could not tell whether it did;modprobe xfrm_dst_acct;TOO LOW: below;nsenter --net=/proc/$holder/ns/net sysctl -w net.ipv4.xfrm4_gc_thresh=2147483647    # sleep" \
+		"3.2.0-4-amd64|1|predates per-namespace xfrm dst_ops;TOO LOW: below" \
+		"4.9.0-8-amd64|1|has the upstream fix (Linux 4.4);with a flow cache;TOO LOW: below" \
+		"6.1.0-56-amd64|0|has the upstream fix (Linux 4.4);no flow cache (gone in 4.14);(no effect on this kernel);nothing to change."
+	do
+		IFS='|' read -r rel want pat <<<"$case"
+		printf '#!/bin/sh\necho %s\n' "$rel" >"$fake/uname"
+		chmod +x "$fake/uname"
+		out=$(PATH=$fake:$PATH dash "$TOOL" doctor 2>&1)
+		rc=$?
+		ok=OK
+		[ "$rc" = "$want" ] || ok=FAIL
+		while IFS= read -r -d ';' p; do
+			grep -qF -- "$p" <<<"$out" || { ok=FAIL; echo "   missing: $p"; }
+		done <<<"$pat;"
+		[ "$ok" = OK ] || echo "$out" | sed 's/^/   | /'
+		count "host: dash: doctor on Linux ${rel%%-*} (exit $want)" $ok
+		if [ "$VERBOSE" = 1 ] && [ "${rel%%.*}" = 4 ] && [ "${rel#4.2}" != "$rel" ]; then
+			echo "$out" | sed 's/^/    /'
+		fi
+	done
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+}
+
+main() {
+	local variant kdir image run mode start=$SECONDS
+	"$ROOT/scripts/deps.sh" >&2 || exit 1
+	deps || exit 1
+	host_checks
+	for variant in stock affected; do
+		kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
+		image=$kdir/arch/x86/boot/bzImage
+		if [ ! -f "$image" ] || ! build_module "$variant" "$kdir"; then
+			count "$variant: kernel and module build" FAIL
+			continue
+		fi
+		"$ROOT/scripts/vm/mkinitramfs.sh" "$WORK/status-$variant.cpio.gz" \
+			"$ROOT/scripts/status/vm-scenario.sh" \
+			"$WORK/build-$variant/xfrm_dst_acct.ko" "$TOOL" \
+			/usr/bin/dash /usr/bin/mawk /usr/bin/ls /usr/bin/sort \
+			/usr/bin/cat /usr/bin/readlink /usr/bin/stat \
+			/usr/bin/nsenter /usr/bin/id /usr/bin/uname /usr/bin/grep
+		for run in $RUNS; do
+			[ "${run%%:*}" = "$variant" ] || continue
+			mode=${run#*:}
+			run_vm "$variant" "$mode" "$image"
+		done
+	done
+	echo
+	echo "== Summary ($((SECONDS - start))s)"
+	printf '   %s\n' "${summary[@]}"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
