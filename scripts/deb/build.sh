@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make deb: build xfrm-dst-acct-dkms_<version>_all.deb into out/ with
+# debhelper and dh-dkms from the Debian archive, then run lintian on it.
+#
+# Usage: scripts/deb/build.sh
+#
+# The version is dkms.conf's PACKAGE_VERSION.  The repository keeps its
+# own layout, so debian/ is not in it: the package's source tree is put
+# together in a temporary directory from
+#   Makefile Kbuild dkms.conf src/ include/ kunit/   the DKMS source
+#   scripts/xfrm-dst-acct-status                     -> /usr/sbin
+#   scripts/man/*.4 *.8                              -> the manuals
+#   scripts/deb/xfrm-dst-acct.conf                   -> /etc/modprobe.d
+#   scripts/deb/debian/                              -> debian/
+# and debian/changelog is written for the version (dated as the last
+# commit, so the same tree gives the same package).
+#
+# Exit status 1 when the build fails or lintian reports an error; the
+# lintian report is printed either way (warnings and info tags included).
+#
+# Environment:
+#   XDA_DEB_OUT   output directory (default: out/ in the repository)
+set -eu
+WORK_DIR=
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${XDA_DEB_OUT:-$ROOT/out}
+NAME=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$ROOT/dkms.conf")
+VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
+PKG=$NAME-dkms
+DEB=${PKG}_${VERSION}_all.deb
+MAINTAINER=$(sed -n 's/^Maintainer: //p' "$ROOT/scripts/deb/debian/control")
+BUILD_DEPS=(debhelper dh-dkms dpkg-dev lintian groff-base man-db)
+
+die() {
+	echo "deb/build.sh: $*" >&2
+	exit 1
+}
+
+deps() {
+	local missing=() pkg
+	for pkg in "${BUILD_DEPS[@]}"; do
+		dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | grep -q '^ii' ||
+			missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deb/build.sh: missing packages; as root run:" >&2
+		echo "apt-get install -y --no-install-recommends ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "deb/build.sh: installing ${missing[*]}" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+# The manuals must name the version being packaged and format without a
+# single warning (groff -ww, and man --warnings as lintian runs it).
+check_manuals() {
+	local man msgs
+	for man in "$ROOT"/scripts/man/*.[48]; do
+		grep -q "^\.TH .* \"$NAME $VERSION\" " "$man" ||
+			die "$man: .TH does not name $NAME $VERSION"
+		msgs=$( { groff -ww -z -man -t "$man" &&
+			LC_ALL=C.UTF-8 man --warnings=w -E UTF-8 -l -Tutf8 -Z "$man" >/dev/null; } 2>&1)
+		[ -z "$msgs" ] || die "$man: warnings:"$'\n'"$msgs"
+	done
+	echo "deb/build.sh: manuals: no groff or man warning"
+}
+
+assemble() {	# assemble DIR
+	local dir=$1 f
+	mkdir -p "$dir/scripts/deb" "$dir/scripts/man"
+	cp -r "$ROOT/Makefile" "$ROOT/Kbuild" "$ROOT/dkms.conf" "$ROOT/src" \
+		"$ROOT/include" "$ROOT/kunit" "$dir/"
+	cp "$ROOT/scripts/xfrm-dst-acct-status" "$dir/scripts/"
+	cp "$ROOT"/scripts/man/*.[48] "$dir/scripts/man/"
+	cp "$ROOT/scripts/deb/xfrm-dst-acct.conf" "$dir/scripts/deb/"
+	cp -r "$ROOT/scripts/deb/debian" "$dir/debian"
+	for f in "$dir"/debian/*.install; do
+		sed -i "s/@VERSION@/$VERSION/g" "$f"
+	done
+	# Build products of a tree that was built in place stay out.
+	find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \
+		-name '*.mod.c' -o -name '.*.cmd' -o -name 'Module.symvers' -o \
+		-name 'modules.order' \) -delete
+	cat >"$dir/debian/changelog" <<EOF
+$NAME ($VERSION) unstable; urgency=medium
+
+  * Release $VERSION.
+
+ -- $MAINTAINER  $DATE
+EOF
+}
+
+main() {
+	local src log rc
+	[ -n "$VERSION" ] || die "no PACKAGE_VERSION in dkms.conf"
+	deps
+	check_manuals
+	DATE=$(git -C "$ROOT" log -1 --format=%aD 2>/dev/null || true)
+	[ -n "$DATE" ] || DATE=$(date -R)
+	export SOURCE_DATE_EPOCH
+	SOURCE_DATE_EPOCH=$(date -d "$DATE" +%s)
+
+	WORK_DIR=$(mktemp -d /tmp/xda-deb.XXXXXX)
+	trap 'rm -rf "$WORK_DIR"' EXIT
+	local work=$WORK_DIR
+	src=$work/$NAME-$VERSION
+	assemble "$src"
+	log=$work/build.log
+	echo "deb/build.sh: building $DEB"
+	if ! (cd "$src" && dpkg-buildpackage -b -us -uc) >"$log" 2>&1; then
+		cat "$log"
+		die "dpkg-buildpackage failed"
+	fi
+	[ -f "$work/$DEB" ] || { cat "$log"; die "no $DEB"; }
+	mkdir -p "$OUT"
+	cp "$work/$DEB" "$OUT/$DEB"
+	echo "deb/build.sh: $OUT/$DEB"
+	dpkg-deb --info "$OUT/$DEB" | sed -n 's/^ \(Package\|Version\|Architecture\|Depends\|Recommends\|Installed-Size\):/  \1:/p'
+	dpkg-deb --contents "$OUT/$DEB" | awk '{ print "  " $NF }'
+
+	echo "deb/build.sh: lintian $DEB"
+	rc=0
+	lintian --display-info --fail-on error "$OUT/$DEB" >"$work/lintian.out" 2>&1 || rc=$?
+	sed 's/^/  /' "$work/lintian.out"
+	[ -s "$work/lintian.out" ] || echo "  (no tags)"
+	[ $rc -eq 0 ] || die "lintian reports errors"
+	echo "deb/build.sh: lintian: no errors"
+}
+
+main "$@"
