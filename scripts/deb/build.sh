@@ -31,7 +31,7 @@ VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
 PKG=$NAME-dkms
 DEB=${PKG}_${VERSION}_all.deb
 MAINTAINER=$(sed -n 's/^Maintainer: //p' "$ROOT/scripts/deb/debian/control")
-BUILD_DEPS=(debhelper dh-dkms dpkg-dev lintian groff-base man-db)
+BUILD_DEPS=(build-essential debhelper dh-dkms dpkg-dev lintian groff-base man-db)
 
 die() {
 	echo "deb/build.sh: $*" >&2
