@@ -2,7 +2,10 @@
 #
 #   make              build against the running kernel (or KDIR=...)
 #   make check        sparse (C=2) and checkpatch --strict: zero findings
-#   make test         KUnit suites on the stock and affected-model test kernels
+#   make test         everything CI runs; ends with "N passed, N failed"
+#   make demo         the defect and the fix side by side, in a VM
+#   make e2e          the IPsec scenario on Debian's, the stock and the affected kernel
+#   make deb          xfrm-dst-acct-dkms_<version>_all.deb in out/
 #   make clean
 
 KVER ?= $(shell uname -r)
@@ -24,4 +27,13 @@ check:
 test:
 	scripts/test.sh
 
-.PHONY: all modules clean check test
+deb:
+	scripts/deb/build.sh
+
+deb-roundtrip: deb
+	scripts/deb/roundtrip.sh
+
+test-status:
+	scripts/status/test.sh
+
+.PHONY: all modules clean check test deb deb-roundtrip test-status

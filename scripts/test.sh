@@ -21,8 +21,12 @@
 # Then scripts/teeth.sh takes the fix apart one piece at a time and
 # requires the cases guarding each piece to fail on the affected kernel.
 #
+# Then the operator's side: the DKMS round trip, the Debian package (build,
+# lintian, install, purge) and the status tool's suite (scripts/status/).
+#
 # Ends with the line "N passed, N failed": every KUnit case, plus one
-# check per run (clean console log), per mutation, and the DKMS round trip.
+# check per run (clean console log), per mutation, per round trip, and
+# every check of the suites it runs.
 #
 # Environment:
 #   XDA_CACHE      cache of kernels and sources (default /var/cache/xfrm-dst-acct)
@@ -115,6 +119,26 @@ run_checks() {
 	grep -q '^interface: ' "$log" || count "$1/interface: scenario finished" FAIL
 }
 
+# run_suite NAME COMMAND...: a suite that ends with "N passed, N failed".
+run_suite() {
+	local name=$1 log=$WORK/$1.log line p f
+
+	shift
+	echo "== $name: $*"
+	"$@" >"$log" 2>&1
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		tail -n 40 "$log"
+		count "$name: suite finished" FAIL
+		return
+	fi
+	grep -E 'FAIL|^[0-9]+ passed' "$log" | tail -n 20 | sed 's/^/   /'
+	read -r p _ f _ <<<"${line//,/}"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	summary+=("$(printf '%-44s %s' "$name" "$line")")
+}
+
 # run_teeth KDIR: the suites must fail when the fix is taken apart.
 run_teeth() {
 	local line
@@ -160,12 +184,24 @@ main() {
 
 	if [ "${XDA_SKIP_DKMS:-0}" != 1 ]; then
 		echo "== DKMS round trip against Debian's headers"
-		if "$ROOT/scripts/dkms-roundtrip.sh"; then
+		if "$ROOT/scripts/dkms-roundtrip.sh" >"$WORK/dkms.log" 2>&1; then
 			count "dkms: add, build, install, status, remove" OK
 		else
+			cat "$WORK/dkms.log"
 			count "dkms: add, build, install, status, remove" FAIL
 		fi
+		grep -E '^dkms status|^dkms-roundtrip' "$WORK/dkms.log" | sed 's/^/   /'
+		echo "== Debian package: build, lintian, install, purge"
+		if "$ROOT/scripts/deb/build.sh" >"$WORK/deb.log" 2>&1 &&
+		   "$ROOT/scripts/deb/roundtrip.sh" >>"$WORK/deb.log" 2>&1; then
+			count "deb: make deb, lintian, install, purge" OK
+		else
+			cat "$WORK/deb.log"
+			count "deb: make deb, lintian, install, purge" FAIL
+		fi
+		grep -E 'lintian|roundtrip:' "$WORK/deb.log" | sed 's/^/   /'
 	fi
+	run_suite status "$ROOT/scripts/status/test.sh"
 
 	echo
 	echo "== Summary"

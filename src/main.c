@@ -69,6 +69,7 @@ static const struct kernel_param_ops xda_mode_ops = {
 };
 
 module_param_cb(mode, &xda_mode_ops, NULL, 0444);
+__MODULE_PARM_TYPE(mode, "string");
 MODULE_PARM_DESC(mode,
 		 "auto: own the counter storage where namespaces share it (default); force: always; off: observe only");
 
@@ -102,6 +103,7 @@ static const struct kernel_param_ops xda_affected_ops = {
 };
 
 module_param_cb(affected, &xda_affected_ops, NULL, 0444);
+__MODULE_PARM_TYPE(affected, "string");
 MODULE_PARM_DESC(affected,
 		 "read-only: yes if namespaces share xfrm dst counter storage, no if not, unknown while only one namespace exists");
 
