@@ -1,0 +1,473 @@
+#!/bin/sh
+# The seed's procedure, inside the test VM (see scripts/e2e/run.sh).
+#
+# Several namespaces ("containers") run IPsec between each other and make
+# new xfrm dst entries as fast as they can: `ping -c 1` in a loop, and
+# waves of TCP connections held open for a while (each connected socket
+# caches its own xfrm bundle, which is what the flow cache did on the old
+# kernels).  Every namespace's /proc/net/xfrm_dst_acct is read before,
+# during and after the traffic; once the traffic has stopped, IPsec is
+# flushed and freed entries have settled, each count must be back where
+# it started.  On an affected kernel without the repair it is not, and
+# with the pre-4.14 rule "allocation fails above 2 * gc_thresh" a
+# namespace that drifted up loses its IPsec: its pings and connects fail.
+#
+# Kernel command line (defaults in brackets):
+#   xda.mode=none|off|auto|force|hot [none]
+#       none: no module; off/auto/force: load the module with that mode
+#       before the traffic; hot: traffic first, `mode=auto` loaded while
+#       it runs, then a second round of traffic with the module in place
+#   xda.loader=insmod|modprobe [insmod]  modprobe: Debian's module tree
+#   xda.netns=N [4]     namespaces, each pair joined by a veth pair
+#   xda.conns=N [150]   connections each namespace opens per wave and family
+#   xda.waves=N [4]     waves of connections
+#   xda.hold=S [4]      seconds each wave holds its connections
+#   xda.gc=N [200]      xfrm4_gc_thresh and xfrm6_gc_thresh in every namespace
+#   xda.hotwave=N [2]   mode=hot: load the module once this wave has ended
+#
+# Output read by run.sh (one line per namespace, family and round):
+#   e2e-ns: round=R ns=NS family=F baseline=B max=M final=X drift=D state=S
+#           pings=OK/TOTAL connects=OK/TOTAL
+# Round 1 is the only round, except under mode=hot where round 2 is the
+# traffic after the load.
+#
+# Called with arguments, the script runs one step inside a namespace
+# (`ip netns exec nX sh /scenario.sh STEP ARGS...`).
+IP=/usr/sbin/ip
+LIB=/lib/xda
+HOLDCONN=$LIB/holdconn
+RUN=/run/e2e
+PORT=7000
+ENC="enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f"
+AUTH="auth hmac(sha256) 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+AEAD="aead rfc4106(gcm(aes)) 0x000102030405060708090a0b0c0d0e0f10111213 128"
+# Kernel modules Debian's kernel needs for this scenario (built in on the
+# test kernels).  Crypto templates are also found by modprobe on demand.
+DEBIAN_MODULES="veth xfrm_user esp4 esp6 authenc echainiv seqiv gcm ghash-generic ctr"
+
+arg() {	# arg NAME DEFAULT: xda.NAME from the kernel command line
+	v=$(sed -n "s/.*xda\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline)
+	echo "${v:-$2}"
+}
+
+say() {
+	echo "e2e: [$(cut -d' ' -f1 /proc/uptime)s] $*"
+}
+
+die() {
+	say "FAILED: $*"
+	exit 1
+}
+
+namespaces() {
+	i=1
+	while [ "$i" -le "$NETNS" ]; do
+		echo "n$i"
+		i=$((i + 1))
+	done
+}
+
+# Addresses of the link between namespaces i < j: 10.i.j.i and 10.i.j.j,
+# fd00:i:j::i and fd00:i:j::j.
+addr() {	# addr FAMILY OWNER OTHER
+	if [ "$2" -lt "$3" ]; then lo=$2 hi=$3; else lo=$3 hi=$2; fi
+	if [ "$1" = 4 ]; then echo "10.$lo.$hi.$2"; else echo "fd00:$lo:$hi::$2"; fi
+}
+
+peers_of() {	# peers_of FAMILY I: the addresses of every other namespace
+	j=1
+	while [ "$j" -le "$NETNS" ]; do
+		[ "$j" != "$2" ] && addr "$1" "$j" "$2"
+		j=$((j + 1))
+	done
+}
+
+# --- steps run inside one namespace --------------------------------------
+
+# ping_every_peer FAMILY OUT PEER...: `ping -c 1` to each peer in turn, as
+# the seed does, until $RUN/stop appears (at most 1000 rounds); every ping
+# makes a new xfrm dst.  Writes "OK TOTAL" to OUT, and the last line ping
+# printed for each failure to OUT.failed ("sendto: No buffer space
+# available" when no xfrm dst could be allocated here, "100% packet loss"
+# when the reply did not come back).
+ping_every_peer() {
+	family=$1 out=$2
+	shift 2
+	ok=0 total=0 round=0
+	while [ ! -e $RUN/stop ] && [ $round -lt 1000 ]; do
+		for peer in "$@"; do
+			if result=$(ping -"$family" -c 1 -W 5 "$peer" 2>&1); then
+				ok=$((ok + 1))
+			else
+				echo "$result" | tail -n 1 >>"$out.failed"
+			fi
+			total=$((total + 1))
+		done
+		round=$((round + 1))
+		echo "$ok $total" >"$out"
+	done
+}
+
+# hold_connections FAMILY OUT PEER...: waves of connections opened at
+# once, held, closed (see holdconn.c).  Writes holdconn's lines to OUT.
+hold_connections() {
+	family=$1 out=$2
+	shift 2
+	$HOLDCONN client -"$family" -p $PORT -n "$CONNS" -w "$WAVES" -H "$HOLD" \
+		-t 20 -g 1 "$@" >"$out" 2>&1
+}
+
+# accept_connections FAMILY OUT: hold every accepted connection until the
+# peer closes it.
+accept_connections() {
+	exec $HOLDCONN server -"$1" -p $PORT >"$2" 2>&1
+}
+
+# --- steps run from the initial namespace ------------------------------
+
+load_kernel_modules() {
+	[ "$LOADER" = modprobe ] || return 0
+	say "load_kernel_modules: $DEBIAN_MODULES"
+	for m in $DEBIAN_MODULES; do
+		modprobe "$m" || die "modprobe $m"
+	done
+}
+
+load_module() {	# load_module MODE
+	if [ "$LOADER" = modprobe ]; then
+		say "load_module: modprobe xfrm_dst_acct mode=$1"
+		modprobe xfrm_dst_acct mode="$1" || die "modprobe xfrm_dst_acct"
+	else
+		say "load_module: insmod xfrm_dst_acct.ko mode=$1"
+		insmod $LIB/xfrm_dst_acct.ko mode="$1" || die "insmod xfrm_dst_acct.ko"
+	fi
+	say "module: mode=$(cat /sys/module/xfrm_dst_acct/parameters/mode)" \
+		"affected=$(cat /sys/module/xfrm_dst_acct/parameters/affected)"
+	echo "e2e-module: affected=$(cat /sys/module/xfrm_dst_acct/parameters/affected)" \
+		"mode=$(cat /sys/module/xfrm_dst_acct/parameters/mode)"
+}
+
+# One long-lived process per namespace: its /proc/PID/net is the
+# namespace's /proc/net, read without entering the namespace.
+make_namespaces() {
+	mkdir -p $RUN
+	for ns in $(namespaces); do
+		$IP netns add "$ns"
+		$IP -n "$ns" link set lo up
+		$IP netns exec "$ns" sleep 100000 &
+		echo $! >"$RUN/$ns.anchor"
+	done
+	say "make_namespaces: $(namespaces | tr '\n' ' ')"
+}
+
+connect_pairs() {
+	# veth hands every packet to the receiving CPU's backlog queue, which
+	# holds net.core.netdev_max_backlog packets (1000): a wave of hundreds
+	# of handshakes would overflow it, and lost packets would count as
+	# failed pings that have nothing to do with dst accounting.
+	echo 100000 >/proc/sys/net/core/netdev_max_backlog
+	i=1
+	while [ $i -le "$NETNS" ]; do
+		j=$((i + 1))
+		while [ $j -le "$NETNS" ]; do
+			$IP -n n$i link add v$i$j type veth peer name v$j$i netns n$j
+			$IP -n n$i addr add "$(addr 4 $i $j)/24" dev v$i$j
+			$IP -n n$j addr add "$(addr 4 $j $i)/24" dev v$j$i
+			$IP -n n$i addr add "$(addr 6 $i $j)/64" dev v$i$j nodad
+			$IP -n n$j addr add "$(addr 6 $j $i)/64" dev v$j$i nodad
+			$IP -n n$i link set v$i$j up
+			$IP -n n$j link set v$j$i up
+			j=$((j + 1))
+		done
+		i=$((i + 1))
+	done
+	say "connect_pairs: a veth pair between every two namespaces"
+}
+
+# ESP transport mode from namespace I to J in FAMILY: the states of both
+# directions and I's policies.
+ipsec_pair() {	# ipsec_pair FAMILY I J
+	a=$(addr "$1" "$2" "$3") b=$(addr "$1" "$3" "$2")
+	spi_ab=$(printf '0x%d%02d%02d' "$1" "$2" "$3")
+	spi_ba=$(printf '0x%d%02d%02d' "$1" "$3" "$2")
+	if [ "$1" = 4 ]; then algo="$ENC $AUTH"; else algo="$AEAD"; fi
+	# shellcheck disable=SC2086 # the algorithm is a list of words
+	$IP -n n$2 xfrm state add src "$a" dst "$b" proto esp spi "$spi_ab" \
+		mode transport $algo || die "xfrm state n$2 $a -> $b"
+	# shellcheck disable=SC2086
+	$IP -n n$2 xfrm state add src "$b" dst "$a" proto esp spi "$spi_ba" \
+		mode transport $algo || die "xfrm state n$2 $b -> $a"
+	$IP -n "n$2" xfrm policy add src "$a" dst "$b" dir out \
+		tmpl src "$a" dst "$b" proto esp mode transport || die "xfrm policy"
+	$IP -n "n$2" xfrm policy add src "$b" dst "$a" dir in \
+		tmpl src "$b" dst "$a" proto esp mode transport || die "xfrm policy"
+}
+
+start_ipsec() {
+	for ns in $(namespaces); do
+		$IP netns exec "$ns" sh -c "
+			echo $GC >/proc/sys/net/ipv4/xfrm4_gc_thresh &&
+			echo $GC >/proc/sys/net/ipv6/xfrm6_gc_thresh" ||
+			die "gc_thresh in $ns"
+	done
+	i=1
+	while [ $i -le "$NETNS" ]; do
+		j=1
+		while [ $j -le "$NETNS" ]; do
+			if [ $i != $j ]; then
+				ipsec_pair 4 $i $j
+				ipsec_pair 6 $i $j
+			fi
+			j=$((j + 1))
+		done
+		i=$((i + 1))
+	done
+	say "start_ipsec: ESP transport mode between every pair, IPv4 and IPv6," \
+		"gc_thresh=$GC"
+}
+
+flush_ipsec() {
+	for ns in $(namespaces); do
+		$IP -n "$ns" xfrm policy flush
+		$IP -n "$ns" xfrm state flush
+	done
+	say "flush_ipsec: policies and states flushed in every namespace"
+}
+
+# read_counts NS FAMILY: "EXACT STATE" from the namespace's
+# /proc/net/xfrm_dst_acct, or "- none" without the module.
+read_counts() {
+	f=/proc/$(cat "$RUN/$1.anchor")/net/xfrm_dst_acct
+	if [ ! -r "$f" ]; then
+		echo "- none"
+		return
+	fi
+	awk -v fam="ipv$2" '$1 == fam { print $3, $5 }' "$f"
+}
+
+# One line with every namespace's exact counts: "n1 4:E 6:E n2 ...".
+snapshot() {
+	line=
+	for ns in $(namespaces); do
+		line="$line $ns"
+		for family in 4 6; do
+			# shellcheck disable=SC2046 # "COUNT STATE"
+			set -- $(read_counts "$ns" $family)
+			line="$line $family:$1"
+			# Track the largest count seen in this round.
+			if [ "$1" != - ]; then
+				m=$(cat "$RUN/$ns.$family.max" 2>/dev/null || echo "$1")
+				[ "$1" -gt "$m" ] && m=$1
+				echo "$m" >"$RUN/$ns.$family.max"
+			fi
+		done
+	done
+	echo "$line"
+}
+
+# Every second until $RUN/stop: the counts during the traffic.
+sample_counts() {
+	while [ ! -e $RUN/stop ]; do
+		say "counts:$(snapshot)"
+		sleep 1
+	done
+}
+
+baseline() {
+	for ns in $(namespaces); do
+		for family in 4 6; do
+			# shellcheck disable=SC2046 # "COUNT STATE"
+			set -- $(read_counts "$ns" $family)
+			echo "$1" >"$RUN/$ns.$family.base"
+			rm -f "$RUN/$ns.$family.max"
+		done
+	done
+	say "baseline:$(snapshot)"
+}
+
+start_traffic() {
+	rm -f $RUN/stop $RUN/*.pings.* $RUN/*.conns.* $RUN/*.server.*
+	sample_counts &
+	echo $! >$RUN/sampler.pid
+	i=1
+	for ns in $(namespaces); do
+		for family in 4 6; do
+			$IP netns exec "$ns" sh /scenario.sh accept_connections $family \
+				"$RUN/$ns.server.$family" &
+			echo $! >>$RUN/servers.pid
+		done
+	done
+	sleep 1
+	for ns in $(namespaces); do
+		for family in 4 6; do
+			# shellcheck disable=SC2046 # one argument per peer
+			$IP netns exec "$ns" sh /scenario.sh ping_every_peer $family \
+				"$RUN/$ns.pings.$family" $(peers_of $family $i) &
+			echo $! >>$RUN/pingers.pid
+			# shellcheck disable=SC2046
+			$IP netns exec "$ns" sh /scenario.sh hold_connections $family \
+				"$RUN/$ns.conns.$family" $(peers_of $family $i) &
+			echo $! >>$RUN/clients.pid
+		done
+		i=$((i + 1))
+	done
+	say "start_traffic: in every namespace ping -c 1 to each peer in a loop and" \
+		"$WAVES waves of $CONNS held connections, IPv4 and IPv6"
+}
+
+# Wait until every namespace's last wave has been closed.
+wait_for_connections() {
+	# shellcheck disable=SC2013 # one pid per line
+	for pid in $(cat $RUN/clients.pid); do
+		wait "$pid"
+	done
+	rm -f $RUN/clients.pid
+}
+
+# Has every client finished wave N?
+waves_done() {
+	for ns in $(namespaces); do
+		for family in 4 6; do
+			grep -q "wave=$1 " "$RUN/$ns.conns.$family" 2>/dev/null || return 1
+		done
+	done
+}
+
+# Packets the CPUs' input backlogs dropped (the second column of
+# /proc/net/softnet_stat, in hex), e.g. when veth bursts exceed
+# net.core.netdev_max_backlog.
+backlog_drops() {
+	n=0
+	while read -r _ dropped _; do
+		n=$((n + 0x$dropped))
+	done </proc/net/softnet_stat
+	echo $n
+}
+
+stop_traffic() {
+	wait_for_connections
+	touch $RUN/stop
+	for pid in $(cat $RUN/pingers.pid) $(cat $RUN/sampler.pid); do
+		wait "$pid"
+	done
+	# shellcheck disable=SC2013 # one pid per line
+	for pid in $(cat $RUN/servers.pid); do
+		kill "$pid"
+		wait "$pid"
+	done
+	rm -f $RUN/pingers.pid $RUN/servers.pid $RUN/sampler.pid
+	say "stop_traffic: every loop ended, every connection closed"
+	say "packets dropped by the backlog queues (all namespaces): $(backlog_drops)"
+	for ns in $(namespaces); do
+		for family in 4 6; do
+			read -r ok total <"$RUN/$ns.pings.$family"
+			say "$ns IPv$family: pings $ok/$total, connects per wave" \
+				"$(awk -F'[ =]' '/wave=/ {
+					printf "%s%d/%d", sep, $7, $7 + $9; sep = " "
+					if ($11 != "none") printf "(%s)", $11 }' \
+					"$RUN/$ns.conns.$family")," \
+				"$(sed -n 's/.*accepted=/accepted /p' "$RUN/$ns.server.$family")"
+			[ -s "$RUN/$ns.pings.$family.failed" ] &&
+				say "$ns IPv$family: failed pings:" \
+					"$(sed 's/.*packets transmitted.* \([0-9]*% packet loss\)/\1/' \
+						"$RUN/$ns.pings.$family.failed" | sort | uniq -c |
+						awk '{ n = $1; $1 = ""; printf "%s%dx%s", sep, n, $0; sep = "," }')"
+		done
+	done
+}
+
+# Wait until no count changes for 3 seconds (at most 30): dst entries are
+# freed after an RCU grace period, sockets after their last packets.
+settle_counts() {
+	prev="" same=0 n=0
+	while [ $same -lt 3 ] && [ $n -lt 30 ]; do
+		sleep 1
+		now=$(snapshot)
+		if [ "$now" = "$prev" ]; then same=$((same + 1)); else same=0; fi
+		prev=$now
+		n=$((n + 1))
+	done
+	say "settle_counts: after ${n}s:$now"
+}
+
+# One e2e-ns line per namespace and family for round $1.
+report() {
+	for ns in $(namespaces); do
+		for family in 4 6; do
+			# shellcheck disable=SC2046 # "COUNT STATE"
+			set -- "$1" $(read_counts "$ns" $family)
+			base=$(cat "$RUN/$ns.$family.base")
+			max=$(cat "$RUN/$ns.$family.max" 2>/dev/null || echo -)
+			if [ "$2" = - ] || [ "$base" = - ]; then
+				drift=-
+			else
+				drift=$(($2 - base))
+			fi
+			read -r ok total <"$RUN/$ns.pings.$family"
+			conns=$(sed -n 's/^holdconn: client family=[46] connects=//p' \
+				"$RUN/$ns.conns.$family")
+			echo "e2e-ns: round=$1 ns=$ns family=$family baseline=$base" \
+				"max=$max final=$2 drift=$drift state=$3" \
+				"pings=$ok/$total connects=${conns:-0/0}"
+		done
+	done
+}
+
+# One round of the seed's traffic, ending with flushed IPsec and settled
+# counts.  mode=hot loads the module in the middle of round 1.
+run_round() {	# run_round ROUND
+	start_ipsec
+	baseline
+	start_traffic
+	if [ "$MODE" = hot ] && [ "$1" = 1 ]; then
+		while ! waves_done "$HOTWAVE"; do
+			sleep 1
+		done
+		say "traffic running: wave $HOTWAVE done everywhere, loading the module now"
+		load_module auto
+	fi
+	stop_traffic
+	flush_ipsec
+	settle_counts
+	report "$1"
+}
+
+main() {
+	MODE=$(arg mode none)
+	LOADER=$(arg loader insmod)
+	NETNS=$(arg netns 4)
+	CONNS=$(arg conns 150)
+	WAVES=$(arg waves 4)
+	HOLD=$(arg hold 4)
+	GC=$(arg gc 200)
+	HOTWAVE=$(arg hotwave 2)
+	export CONNS WAVES HOLD NETNS
+
+	say "kernel $(uname -r), $(nproc) CPUs, mode=$MODE netns=$NETNS" \
+		"conns=$CONNS waves=$WAVES hold=${HOLD}s gc_thresh=$GC"
+	load_kernel_modules
+	make_namespaces
+	case $MODE in
+	off | auto | force) load_module "$MODE" ;;
+	esac
+	connect_pairs
+	run_round 1
+	if [ "$MODE" = hot ]; then
+		say "round 2: the same traffic with the module in place"
+		run_round 2
+	fi
+	for ns in $(namespaces); do
+		kill "$(cat "$RUN/$ns.anchor")"
+		$IP netns del "$ns"
+	done
+	if [ "$MODE" != none ]; then
+		rmmod xfrm_dst_acct || die "rmmod xfrm_dst_acct"
+	fi
+	say "done"
+}
+
+if [ $# -gt 0 ]; then
+	"$@"
+else
+	main
+fi
