@@ -16,17 +16,20 @@
  *	then prints "holdconn: server family=F accepted=N" and exits.
  *
  *   holdconn client -4|-6 -p PORT -n CONNS [-w WAVES] [-H HOLD_S]
- *		     [-t TIMEOUT_S] [-g GAP_S] PEER...
+ *		     [-t TIMEOUT_S] [-g GAP_S | -S DIR] PEER...
  *	WAVES times (default 1): open CONNS connections at once, spread
  *	round robin over the PEER addresses, wait up to TIMEOUT_S (default
  *	10) for them to complete, hold the connected ones HOLD_S seconds
- *	(default 5), close them all, wait GAP_S seconds (default 1).
+ *	(default 5), close them all, wait GAP_S seconds (default 1).  With
+ *	-S, wave W starts only once the file DIR/go.W exists instead: a
+ *	controller starts the waves of many clients together.
  *	Prints one line per wave and a total:
- *	    holdconn: wave=W family=F ok=N failed=N first_error=NAME
- *	    holdconn: client family=F connects=OK/TOTAL
+ *	    holdconn: wave=W family=F ok=N failed=N enobufs=N first_error=NAME
+ *	    holdconn: client family=F connects=OK/TOTAL enobufs=N
  *	A connect fails when connect() or the handshake reports an error
- *	(ENOBUFS when an xfrm dst cannot be allocated) or does not complete
- *	in time.  Exit status 0 unless the arguments or the setup are wrong:
+ *	or does not complete in time; enobufs counts those that failed with
+ *	ENOBUFS, what the sender sees when no xfrm dst could be allocated
+ *	for it.  Exit status 0 unless the arguments or the setup are wrong:
  *	failed connects are counted, not fatal.
  */
 #define _GNU_SOURCE
@@ -52,6 +55,7 @@ struct options {
 	int hold_s;
 	int timeout_s;
 	int gap_s;
+	const char *sync_dir;
 	int npeers;
 	char **peers;
 };
@@ -69,7 +73,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: holdconn server -4|-6 -p PORT\n"
 		"       holdconn client -4|-6 -p PORT -n CONNS [-w WAVES] [-H HOLD_S]\n"
-		"                       [-t TIMEOUT_S] [-g GAP_S] PEER...\n");
+		"                       [-t TIMEOUT_S] [-g GAP_S | -S DIR] PEER...\n");
 	exit(2);
 }
 
@@ -242,13 +246,26 @@ static void pause_s(int s)
 		poll(NULL, 0, 100);
 }
 
+struct wave_errors {
+	int first;	/* the first error seen, 0 if none */
+	int enobufs;	/* connects that failed with ENOBUFS */
+};
+
+static void note_error(struct wave_errors *e, int err)
+{
+	if (!e->first)
+		e->first = err;
+	if (err == ENOBUFS)
+		e->enobufs++;
+}
+
 /*
  * One wave: CONNS non-blocking connects, wait for all, hold, close.
- * Returns the number connected; *first_err is the first error seen.
+ * Returns the number connected; failures are noted in @e.
  */
 static int client_wave(const struct options *o,
 		       const struct sockaddr_storage *peers,
-		       const socklen_t *lens, int *first_err)
+		       const socklen_t *lens, struct wave_errors *e)
 {
 	struct pollfd *pfd = calloc(o->conns, sizeof(*pfd));
 	int *state = calloc(o->conns, sizeof(*state)); /* 0 pending, 1 ok, -1 failed */
@@ -265,8 +282,7 @@ static int client_wave(const struct options *o,
 
 		pfd[i].fd = -1;
 		if (fd < 0) {
-			if (!*first_err)
-				*first_err = errno;
+			note_error(e, errno);
 			state[i] = -1;
 			continue;
 		}
@@ -277,8 +293,7 @@ static int client_wave(const struct options *o,
 			state[i] = 0;
 			pending++;
 		} else {
-			if (!*first_err)
-				*first_err = errno;
+			note_error(e, errno);
 			state[i] = -1;
 		}
 		pfd[i].fd = fd;
@@ -303,8 +318,7 @@ static int client_wave(const struct options *o,
 			getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &elen);
 			pending--;
 			if (err) {
-				if (!*first_err)
-					*first_err = err;
+				note_error(e, err);
 				state[i] = -1;
 			} else {
 				state[i] = 1;
@@ -312,8 +326,8 @@ static int client_wave(const struct options *o,
 			}
 		}
 	}
-	if (pending > 0 && !*first_err)
-		*first_err = ETIMEDOUT;
+	if (pending > 0 && !e->first)
+		e->first = ETIMEDOUT;
 
 	pause_s(o->hold_s);
 	for (i = 0; i < o->conns; i++)
@@ -324,11 +338,22 @@ static int client_wave(const struct options *o,
 	return ok;
 }
 
+/* Wait until DIR/go.WAVE exists; nonzero if asked to stop first. */
+static int wait_for_go(const char *dir, int wave)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/go.%d", dir, wave);
+	while (!stop_requested && access(path, F_OK) != 0)
+		poll(NULL, 0, 100);
+	return stop_requested;
+}
+
 static int run_client(const struct options *o)
 {
 	struct sockaddr_storage *peers = calloc(o->npeers, sizeof(*peers));
 	socklen_t *lens = calloc(o->npeers, sizeof(*lens));
-	long total = 0, ok_total = 0;
+	long total = 0, ok_total = 0, enobufs = 0;
 	int w, i;
 
 	if (!peers || !lens) {
@@ -343,20 +368,25 @@ static int run_client(const struct options *o)
 		}
 	}
 	for (w = 1; w <= o->waves && !stop_requested; w++) {
-		int first_err = 0, ok;
+		struct wave_errors e = { 0, 0 };
+		int ok;
 
-		ok = client_wave(o, peers, lens, &first_err);
+		if (o->sync_dir && wait_for_go(o->sync_dir, w))
+			break;
+
+		ok = client_wave(o, peers, lens, &e);
 		total += o->conns;
 		ok_total += ok;
-		printf("holdconn: wave=%d family=%d ok=%d failed=%d first_error=%s\n",
-		       w, family_number(o->family), ok, o->conns - ok,
-		       error_name(first_err));
+		enobufs += e.enobufs;
+		printf("holdconn: wave=%d family=%d ok=%d failed=%d enobufs=%d first_error=%s\n",
+		       w, family_number(o->family), ok, o->conns - ok, e.enobufs,
+		       error_name(e.first));
 		fflush(stdout);
-		if (w < o->waves)
+		if (w < o->waves && !o->sync_dir)
 			pause_s(o->gap_s);
 	}
-	printf("holdconn: client family=%d connects=%ld/%ld\n",
-	       family_number(o->family), ok_total, total);
+	printf("holdconn: client family=%d connects=%ld/%ld enobufs=%ld\n",
+	       family_number(o->family), ok_total, total, enobufs);
 	free(peers);
 	free(lens);
 	return 0;
@@ -389,7 +419,7 @@ int main(int argc, char **argv)
 	else
 		usage();
 	optind = 2;
-	while ((c = getopt(argc, argv, "46p:n:w:H:t:g:")) != -1) {
+	while ((c = getopt(argc, argv, "46p:n:w:H:t:g:S:")) != -1) {
 		switch (c) {
 		case '4': o.family = AF_INET; break;
 		case '6': o.family = AF_INET6; break;
@@ -399,6 +429,7 @@ int main(int argc, char **argv)
 		case 'H': o.hold_s = positive(optarg); break;
 		case 't': o.timeout_s = positive(optarg); break;
 		case 'g': o.gap_s = positive(optarg); break;
+		case 'S': o.sync_dir = optarg; break;
 		default: usage();
 		}
 	}
