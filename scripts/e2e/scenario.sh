@@ -16,18 +16,21 @@
 #   xda.mode=none|off|auto|force|hot [none]
 #       none: no module; off/auto/force: load the module with that mode
 #       before the traffic; hot: traffic first, `mode=auto` loaded while
-#       it runs, then a second round of traffic with the module in place
+#       it runs (while wave xda.hotwave is being opened), then a second
+#       round of traffic with the module in place
 #   xda.loader=insmod|modprobe [insmod]  modprobe: Debian's module tree
 #   xda.netns=N [4]     namespaces, each pair joined by a veth pair
 #   xda.conns=N [150]   connections each namespace opens per wave and family
-#   xda.waves=N [4]     waves of connections
-#   xda.hold=S [4]      seconds each wave holds its connections
-#   xda.gc=N [200]      xfrm4_gc_thresh and xfrm6_gc_thresh in every namespace
-#   xda.hotwave=N [2]   mode=hot: load the module once this wave has ended
+#   xda.waves=N [8]     waves of connections
+#   xda.hold=S [2]      seconds each wave holds its connections
+#   xda.gc=N [256]      xfrm4_gc_thresh and xfrm6_gc_thresh in every namespace
+#   xda.hotwave=N [4]   mode=hot: load the module while this wave opens
 #
 # Output read by run.sh (one line per namespace, family and round):
 #   e2e-ns: round=R ns=NS family=F baseline=B max=M final=X drift=D state=S
-#           pings=OK/TOTAL connects=OK/TOTAL
+#           pings=OK/TOTAL ping_enobufs=N connects=OK/TOTAL connect_enobufs=N
+# (*_enobufs: failures because this namespace could not get an xfrm dst;
+# the other failures are those whose peer could not answer.)
 # Round 1 is the only round, except under mode=hot where round 2 is the
 # traffic after the load.
 #
@@ -109,12 +112,13 @@ ping_every_peer() {
 }
 
 # hold_connections FAMILY OUT PEER...: waves of connections opened at
-# once, held, closed (see holdconn.c).  Writes holdconn's lines to OUT.
+# once, held, closed (see holdconn.c); each wave starts when run_waves
+# says so.  Writes holdconn's lines to OUT.
 hold_connections() {
 	family=$1 out=$2
 	shift 2
 	$HOLDCONN client -"$family" -p $PORT -n "$CONNS" -w "$WAVES" -H "$HOLD" \
-		-t 20 -g 1 "$@" >"$out" 2>&1
+		-t 20 -S $RUN "$@" >"$out" 2>&1
 }
 
 # accept_connections FAMILY OUT: hold every accepted connection until the
@@ -286,7 +290,7 @@ baseline() {
 }
 
 start_traffic() {
-	rm -f $RUN/stop $RUN/*.pings.* $RUN/*.conns.* $RUN/*.server.*
+	rm -f $RUN/stop $RUN/go.* $RUN/*.pings.* $RUN/*.conns.* $RUN/*.server.*
 	sample_counts &
 	echo $! >$RUN/sampler.pid
 	i=1
@@ -364,7 +368,7 @@ stop_traffic() {
 			say "$ns IPv$family: pings $ok/$total, connects per wave" \
 				"$(awk -F'[ =]' '/wave=/ {
 					printf "%s%d/%d", sep, $7, $7 + $9; sep = " "
-					if ($11 != "none") printf "(%s)", $11 }' \
+					if ($13 != "none") printf "(%s)", $13 }' \
 					"$RUN/$ns.conns.$family")," \
 				"$(sed -n 's/.*accepted=/accepted /p' "$RUN/$ns.server.$family")"
 			[ -s "$RUN/$ns.pings.$family.failed" ] &&
@@ -404,28 +408,50 @@ report() {
 				drift=$(($2 - base))
 			fi
 			read -r ok total <"$RUN/$ns.pings.$family"
+			ping_enobufs=$(grep -c 'No buffer space' \
+				"$RUN/$ns.pings.$family.failed" 2>/dev/null)
+			# "OK/TOTAL enobufs=N"
 			conns=$(sed -n 's/^holdconn: client family=[46] connects=//p' \
 				"$RUN/$ns.conns.$family")
+			conns=${conns:-0/0 enobufs=0}
 			echo "e2e-ns: round=$1 ns=$ns family=$family baseline=$base" \
 				"max=$max final=$2 drift=$drift state=$3" \
-				"pings=$ok/$total connects=${conns:-0/0}"
+				"pings=$ok/$total ping_enobufs=${ping_enobufs:-0}" \
+				"connects=${conns%% *} connect_enobufs=${conns##*=}"
 		done
 	done
 }
 
+# Every namespace opens its wave of connections at the same time, and the
+# next wave starts once all have closed theirs and a grace period has
+# passed (closed sockets' routes are freed after an RCU grace period).  So
+# a namespace never really holds more than its own wave and the
+# connections its peers opened to it in the same wave.  Under mode=hot the
+# module is loaded in round 1 while wave $HOTWAVE is being opened.
+run_waves() {	# run_waves ROUND
+	w=1
+	while [ $w -le "$WAVES" ]; do
+		touch "$RUN/go.$w"
+		if [ "$MODE" = hot ] && [ "$1" = 1 ] && [ $w = "$HOTWAVE" ]; then
+			sleep 1
+			say "traffic running, wave $w opening: loading the module now"
+			load_module auto
+		fi
+		while ! waves_done $w; do
+			sleep 1
+		done
+		sleep 1
+		w=$((w + 1))
+	done
+}
+
 # One round of the seed's traffic, ending with flushed IPsec and settled
-# counts.  mode=hot loads the module in the middle of round 1.
+# counts.
 run_round() {	# run_round ROUND
 	start_ipsec
 	baseline
 	start_traffic
-	if [ "$MODE" = hot ] && [ "$1" = 1 ]; then
-		while ! waves_done "$HOTWAVE"; do
-			sleep 1
-		done
-		say "traffic running: wave $HOTWAVE done everywhere, loading the module now"
-		load_module auto
-	fi
+	run_waves "$1"
 	stop_traffic
 	flush_ipsec
 	settle_counts
@@ -437,10 +463,10 @@ main() {
 	LOADER=$(arg loader insmod)
 	NETNS=$(arg netns 4)
 	CONNS=$(arg conns 150)
-	WAVES=$(arg waves 4)
-	HOLD=$(arg hold 4)
-	GC=$(arg gc 200)
-	HOTWAVE=$(arg hotwave 2)
+	WAVES=$(arg waves 8)
+	HOLD=$(arg hold 2)
+	GC=$(arg gc 256)
+	HOTWAVE=$(arg hotwave 4)
 	export CONNS WAVES HOLD NETNS
 
 	say "kernel $(uname -r), $(nproc) CPUs, mode=$MODE netns=$NETNS" \
