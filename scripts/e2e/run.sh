@@ -1,0 +1,227 @@
+#!/bin/bash
+# make e2e: the seed's scenario end to end, on three kernels.
+#
+# Usage: scripts/e2e/run.sh [--short] [--keep] [KERNEL:MODE...]
+#
+# In a QEMU VM (TCG, 2 CPUs) four network namespaces joined by veth pairs
+# run ESP in transport mode between every pair, IPv4 and IPv6, and all at
+# once make new xfrm dst entries: `ping -c 1` to every peer in a loop, and
+# waves of 150 TCP connections per namespace and family opened, held and
+# closed (scripts/e2e/holdconn.c).  Each namespace's
+# /proc/net/xfrm_dst_acct is read before, during and after the traffic;
+# drift = the exact count once traffic has stopped, IPsec is flushed and
+# freed entries have settled, minus the count before the traffic (see
+# scripts/e2e/scenario.sh).
+#
+# Runs (KERNEL:MODE), and what each must show:
+#   debian:auto     Debian's own kernel, module built by dkms and loaded
+#   debian:force    by modprobe: not affected, drift 0, nothing fails
+#   stock:auto      the stock test kernel: not affected, drift 0,
+#   stock:force     nothing fails
+#   affected:none   the affected model without the module: shown only
+#                   (no /proc file without the module, so no counts)
+#   affected:off    the module only observes: drift in at least one
+#                   namespace, or the test has lost its teeth
+#   affected:auto   the repair: drift 0 everywhere, no ping or connect fails
+#   affected:force
+#   affected:hot    the module loaded while the traffic runs; then the same
+#                   traffic again: drift 0, no ping or connect fails
+# --short runs debian:auto stock:force affected:off affected:auto
+# affected:hot with 4 waves instead of 8 (for make test and CI).
+#
+# Prints, per run and family, one line
+#   e2e: kernel=<k> mode=<m> family=<4|6> netns=<n> pings=<ok>/<total> max_drift=<d>
+# then a table, and last "N passed, N failed".  Exit status 0 only if no
+# check failed.  Every console log goes through scripts/vm/check-log.sh.
+#
+# Environment:
+#   XDA_CACHE        kernels, Debian's image (default /var/cache/xfrm-dst-acct)
+#   E2E_GC_THRESH    gc_thresh in the namespaces (default 256, see lib.sh)
+#   E2E_ARGS         extra kernel arguments for every boot, e.g. xda.waves=6
+#   E2E_WORK         keep logs here instead of a temporary directory
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/e2e/lib.sh
+. "$ROOT/scripts/e2e/lib.sh"
+
+FULL_RUNS="debian:auto debian:force stock:auto stock:force affected:none
+	affected:off affected:auto affected:force affected:hot"
+SHORT_RUNS="debian:auto stock:force affected:off affected:auto affected:hot"
+
+passed=0
+failed=0
+CHECKS=()
+TABLE=()
+E2E_LINES=()
+
+check() {	# check OK|FAIL TEXT
+	if [ "$1" = OK ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	CHECKS+=("$(printf '%-4s %s' "$1" "$2")")
+	echo "   $1  $2"
+}
+
+ok_if() {	# ok_if CONDITION_STATUS TEXT: check from an exit status
+	if [ "$1" -eq 0 ]; then check OK "$2"; else check FAIL "$2"; fi
+}
+
+# What a run must show: clean, teeth (drift must be seen) or shown.
+run_kind() {
+	case $1 in
+	affected:none) echo shown ;;
+	affected:off) echo teeth ;;
+	*) echo clean ;;
+	esac
+}
+
+expected_affected() {
+	case $1 in
+	*:none) echo - ;;
+	affected:*) echo yes ;;
+	*) echo no ;;
+	esac
+}
+
+# The owner state every namespace must report (/proc/net/xfrm_dst_acct).
+expected_state() {
+	case $1 in
+	*:none) echo none ;;
+	*:off) echo shared ;;
+	debian:auto | stock:auto) echo kernel ;;
+	*) echo own ;;
+	esac
+}
+
+# Per-namespace detail of one run, readable.
+show_namespaces() {
+	ns_lines "$1" "$2" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		d = f["drift"]
+		if (d != "-" && d > 0) d = "+" d
+		e = f["ping_enobufs"] + f["connect_enobufs"]
+		printf "   %-3s IPv%s  drift %-5s peak count %-4s pings %-9s connects %-9s state %-6s%s\n",
+			f["ns"], f["family"], d, f["max"], f["pings"], f["connects"], f["state"],
+			e ? sprintf("  ENOBUFS: %d pings, %d connects", f["ping_enobufs"], f["connect_enobufs"]) : ""
+	}'
+}
+
+judge_run() {	# judge_run KERNEL MODE
+	local kernel=$1 mode=$2 run=$1:$2 kind family summary
+	local netns pok ptot cok ctot drift states drift_seen=0
+	kind=$(run_kind "$run")
+	[ "$mode" = hot ] && echo "   (round 2: the traffic after the module was loaded)"
+	show_namespaces "$kernel" "$mode"
+	ok_if $((1 - RUN_OK[$run])) "$run: VM ran the scenario to the end"
+	ok_if $((1 - RUN_CLEAN_LOG[$run])) "$run: console log free of kernel reports"
+	if [ "$mode" != none ]; then
+		[ "${RUN_AFFECTED[$run]}" = "$(expected_affected "$run")" ]
+		ok_if $? "$run: module reports affected=${RUN_AFFECTED[$run]} (expected $(expected_affected "$run"))"
+	fi
+	for family in 4 6; do
+		summary=$(family_summary "$kernel" "$mode" $family)
+		read -r netns pok ptot cok ctot drift states <<<"$summary"
+		E2E_LINES+=("e2e: kernel=$kernel mode=$mode family=$family netns=$netns pings=$pok/$ptot max_drift=$drift")
+		echo "${E2E_LINES[-1]}"
+		TABLE+=("$(printf '%-9s %-6s IPv%-2s %5s %11s %11s %9s  %-7s %4ss  %s' \
+			"$kernel" "$mode" "$family" "$netns" "$pok/$ptot" "$cok/$ctot" \
+			"$drift" "$states" "${RUN_SECONDS[$run]}" "$kind")")
+		[ "$netns" -ge 4 ]
+		ok_if $? "$run IPv$family: $netns namespaces reported"
+		[ "$states" = "$(expected_state "$run")" ]
+		ok_if $? "$run IPv$family: every namespace's storage is '$(expected_state "$run")' (seen: $states)"
+		case $kind in
+		clean)
+			[ "$drift" = 0 ]
+			ok_if $? "$run IPv$family: no namespace drifts (max |drift| $drift)"
+			[ "$ptot" -gt 0 ] && [ "$pok" = "$ptot" ]
+			ok_if $? "$run IPv$family: every ping answered ($pok/$ptot)"
+			[ "$ctot" -gt 0 ] && [ "$cok" = "$ctot" ]
+			ok_if $? "$run IPv$family: every connection made ($cok/$ctot)"
+			;;
+		teeth)
+			[ "$drift" != - ] && [ "$drift" != 0 ] && drift_seen=1
+			;;
+		esac
+	done
+	if [ "$kind" = teeth ]; then
+		[ $drift_seen = 1 ]
+		ok_if $? "$run: the defect shows: some namespace's count drifted"
+	fi
+}
+
+usage() {
+	echo "usage: $0 [--short] [--keep] [KERNEL:MODE...]" >&2
+	exit 2
+}
+
+main() {
+	local runs=$FULL_RUNS keep=0 short=0 run kernel mode start line
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--short) short=1; runs=$SHORT_RUNS ;;
+		--keep) keep=1 ;;
+		-h | --help) usage ;;
+		-*) usage ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -gt 0 ] && runs="$*"
+	if [ $short = 1 ]; then
+		E2E_ARGS="xda.waves=4 xda.hotwave=2 ${E2E_ARGS:-}"
+	fi
+	start=$(e2e_now)
+	"$ROOT/scripts/deps.sh" >&2 || exit 1
+	if [ -n "${E2E_WORK:-}" ]; then
+		WORK=$E2E_WORK
+		mkdir -p "$WORK"
+		keep=1
+	else
+		WORK=$(mktemp -d /tmp/xda-e2e.XXXXXX)
+	fi
+
+	for run in $runs; do
+		IFS=: read -r kernel mode <<<"$run"
+		case $kernel:$mode in
+		debian:auto | debian:force | stock:auto | stock:force | affected:none | \
+			affected:off | affected:auto | affected:force | affected:hot) ;;
+		*) e2e_die "unknown run $run" ;;
+		esac
+		echo "== $run: gc_thresh=$E2E_GC_THRESH ${E2E_ARGS:-}"
+		boot_scenario "$kernel" "$mode"
+		judge_run "$kernel" "$mode"
+	done
+
+	echo
+	echo "== e2e results (gc_thresh=$E2E_GC_THRESH; max_drift: largest |drift| of any namespace)"
+	printf '%s\n' "${E2E_LINES[@]}"
+	echo
+	printf '%-9s %-6s %-5s %5s %11s %11s %9s  %-7s %5s  %s\n' \
+		kernel mode family netns pings connects max_drift state time must
+	printf '%s\n' "${TABLE[@]}"
+	echo
+	for kernel in debian stock affected; do
+		[ -n "${PREPARE_SECONDS[$kernel]:-}" ] &&
+			echo "prepare $kernel (build/fetch, initramfs): ${PREPARE_SECONDS[$kernel]}s"
+	done
+	echo "total: $(e2e_since "$start")s"
+	if [ "$failed" -gt 0 ]; then
+		echo "failed checks:"
+		for line in "${CHECKS[@]}"; do
+			case $line in FAIL*) echo "   $line" ;; esac
+		done
+		echo "logs kept in $WORK"
+	elif [ $keep = 1 ]; then
+		echo "logs kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
