@@ -5,6 +5,7 @@
 #   make test         everything CI runs; ends with "N passed, N failed"
 #   make demo         the defect and the fix side by side, in a VM
 #   make e2e          the IPsec scenario on Debian's, the stock and the affected kernel
+#   make bench        what the module costs, measured in the test VM
 #   make deb          xfrm-dst-acct-dkms_<version>_all.deb in out/
 #   make clean
 
@@ -27,6 +28,9 @@ check:
 test:
 	scripts/test.sh
 
+bench:
+	scripts/bench/run.sh
+
 deb:
 	scripts/deb/build.sh
 
@@ -36,4 +40,4 @@ deb-roundtrip: deb
 test-status:
 	scripts/status/test.sh
 
-.PHONY: all modules clean check test deb deb-roundtrip test-status
+.PHONY: all modules clean check test bench deb deb-roundtrip test-status

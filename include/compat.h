@@ -48,6 +48,16 @@
 #endif
 
 /*
+ * pernet_operations.pre_exit since 5.3: every dying namespace's pre_exit
+ * runs, then the kernel waits for an RCU grace period, then its exit.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 3, 0)
+#define XDA_HAVE_PERNET_PRE_EXIT 1
+#else
+#define XDA_HAVE_PERNET_PRE_EXIT 0
+#endif
+
+/*
  * A callback for a CPU that has stopped running: a dynamic prepare state
  * since 4.10 (its teardown runs once the CPU is dead), a CPU_DEAD notifier
  * before.  Both run in process context with CPU hotplug locked.

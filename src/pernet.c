@@ -22,7 +22,7 @@
 
 struct xda_net {
 	struct list_head node;		/* on xda_nets */
-	bool retiring;			/* storage handed back, see exit_batch */
+	bool retiring;			/* storage handed back, not yet freed */
 	struct xda_slot slot[XDA_NR_FAMILIES];
 	unsigned int saved_gc_thresh[XDA_NR_FAMILIES];
 };
@@ -220,22 +220,24 @@ static int __net_init xda_net_init(struct net *net)
 	return err;
 }
 
-static void __net_exit xda_net_exit(struct net *net)
+/*
+ * Dismantling a namespace, step one: hand each counter back to the
+ * kernel's storage.  This must come before xfrm's exit, which on fixed
+ * kernels frees whatever storage the counter points to.  Also called for
+ * every live namespace when the module is unloaded; none owns storage
+ * by then.
+ */
+static void __net_exit xda_net_retire(struct net *net)
 {
 	struct xda_net *xn = xda_net(net);
 	int f;
 
 	xda_proc_net_exit(net);
-	/* Also called for every live namespace when the module is unloaded. */
 	xda_gc_thresh_restore(net, xn->saved_gc_thresh);
 	mutex_lock(&xda_lock);
 	list_del(&xn->node);
 	for (f = 0; f < XDA_NR_FAMILIES; f++) {
 		if (xda_slot_owned(&xn->slot[f])) {
-			/*
-			 * Before xfrm's exit: on fixed kernels it frees
-			 * whatever storage the counter points to.
-			 */
 			xda_slot_retire_begin(&xn->slot[f]);
 			xn->retiring = true;
 		}
@@ -243,36 +245,51 @@ static void __net_exit xda_net_exit(struct net *net)
 	mutex_unlock(&xda_lock);
 }
 
+/* Step two, once no adder can still hold our storage: fold and free it. */
+static void __net_exit xda_net_release(struct net *net)
+{
+	struct xda_net *xn = xda_net(net);
+	int f;
+
+	for (f = 0; xn->retiring && f < XDA_NR_FAMILIES; f++)
+		if (xda_slot_owned(&xn->slot[f]))
+			xda_slot_retire_end(&xn->slot[f]);
+	xn->retiring = false;
+}
+
+#if XDA_HAVE_PERNET_PRE_EXIT
+/* The kernel's grace period between pre_exit and exit is the one we need. */
+static struct pernet_operations xda_net_ops = {
+	.init		= xda_net_init,
+	.pre_exit	= xda_net_retire,
+	.exit		= xda_net_release,
+	.id		= &xda_net_id,
+	.size		= sizeof(struct xda_net),
+};
+#else
 /* One grace period for every namespace dismantled together. */
 static void __net_exit xda_net_exit_batch(struct list_head *net_exit_list)
 {
 	bool retiring = false;
 	struct net *net;
-	int f;
 
 	list_for_each_entry(net, net_exit_list, exit_list)
 		retiring |= xda_net(net)->retiring;
 	if (!retiring)
 		return;
-
 	xda_wait_for_adders();
-	list_for_each_entry(net, net_exit_list, exit_list) {
-		struct xda_net *xn = xda_net(net);
-
-		for (f = 0; xn->retiring && f < XDA_NR_FAMILIES; f++)
-			if (xda_slot_owned(&xn->slot[f]))
-				xda_slot_retire_end(&xn->slot[f]);
-		xn->retiring = false;
-	}
+	list_for_each_entry(net, net_exit_list, exit_list)
+		xda_net_release(net);
 }
 
 static struct pernet_operations xda_net_ops = {
 	.init		= xda_net_init,
-	.exit		= xda_net_exit,
+	.exit		= xda_net_retire,
 	.exit_batch	= xda_net_exit_batch,
 	.id		= &xda_net_id,
 	.size		= sizeof(struct xda_net),
 };
+#endif
 
 enum xda_owner xda_owner_of(struct net *net, enum xda_family family,
 			    s64 *attach_value)
@@ -420,9 +437,9 @@ void xda_pernet_exit(void)
 	mutex_unlock(&xda_lock);
 
 	/*
-	 * This runs .exit for every namespace still alive; none owns
-	 * storage any more.  It also waits for namespaces being dismantled
-	 * right now, whose exit_batch frees their storage.
+	 * This dismantles our part of every namespace still alive; none
+	 * owns storage any more.  It also waits for namespaces being
+	 * dismantled right now, which free their own storage.
 	 */
 	unregister_pernet_subsys(&xda_net_ops);
 }
