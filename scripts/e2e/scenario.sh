@@ -170,52 +170,57 @@ connect_pairs() {
 	# of handshakes would overflow it, and lost packets would count as
 	# failed pings that have nothing to do with dst accounting.
 	echo 100000 >/proc/sys/net/core/netdev_max_backlog
+	# Namespace i creates the pairs to every j > i; then every namespace
+	# configures its ends (one `ip -batch` per namespace and step).
 	i=1
-	while [ $i -le "$NETNS" ]; do
+	for ns in $(namespaces); do
 		j=$((i + 1))
 		while [ $j -le "$NETNS" ]; do
-			$IP -n n$i link add v$i$j type veth peer name v$j$i netns n$j
-			$IP -n n$i addr add "$(addr 4 $i $j)/24" dev v$i$j
-			$IP -n n$j addr add "$(addr 4 $j $i)/24" dev v$j$i
-			$IP -n n$i addr add "$(addr 6 $i $j)/64" dev v$i$j nodad
-			$IP -n n$j addr add "$(addr 6 $j $i)/64" dev v$j$i nodad
-			$IP -n n$i link set v$i$j up
-			$IP -n n$j link set v$j$i up
+			echo "link add v$i$j type veth peer name v$j$i netns n$j"
 			j=$((j + 1))
-		done
+		done >"$RUN/$ns.links"
+		$IP -n "$ns" -batch "$RUN/$ns.links" || die "veth pairs from $ns"
+		i=$((i + 1))
+	done
+	i=1
+	for ns in $(namespaces); do
+		j=1
+		while [ $j -le "$NETNS" ]; do
+			if [ $i != $j ]; then
+				echo "addr add $(addr 4 $i $j)/24 dev v$i$j"
+				echo "addr add $(addr 6 $i $j)/64 dev v$i$j nodad"
+				echo "link set v$i$j up"
+			fi
+			j=$((j + 1))
+		done >"$RUN/$ns.addrs"
+		$IP -n "$ns" -batch "$RUN/$ns.addrs" || die "addresses in $ns"
 		i=$((i + 1))
 	done
 	say "connect_pairs: a veth pair between every two namespaces"
 }
 
 # ESP transport mode from namespace I to J in FAMILY: the states of both
-# directions and I's policies.
+# directions and I's policies, as `ip xfrm` commands for `ip -batch`.
 ipsec_pair() {	# ipsec_pair FAMILY I J
 	a=$(addr "$1" "$2" "$3") b=$(addr "$1" "$3" "$2")
 	spi_ab=$(printf '0x%d%02d%02d' "$1" "$2" "$3")
 	spi_ba=$(printf '0x%d%02d%02d' "$1" "$3" "$2")
 	if [ "$1" = 4 ]; then algo="$ENC $AUTH"; else algo="$AEAD"; fi
-	# shellcheck disable=SC2086 # the algorithm is a list of words
-	$IP -n n$2 xfrm state add src "$a" dst "$b" proto esp spi "$spi_ab" \
-		mode transport $algo || die "xfrm state n$2 $a -> $b"
-	# shellcheck disable=SC2086
-	$IP -n n$2 xfrm state add src "$b" dst "$a" proto esp spi "$spi_ba" \
-		mode transport $algo || die "xfrm state n$2 $b -> $a"
-	$IP -n "n$2" xfrm policy add src "$a" dst "$b" dir out \
-		tmpl src "$a" dst "$b" proto esp mode transport || die "xfrm policy"
-	$IP -n "n$2" xfrm policy add src "$b" dst "$a" dir in \
-		tmpl src "$b" dst "$a" proto esp mode transport || die "xfrm policy"
+	echo "xfrm state add src $a dst $b proto esp spi $spi_ab mode transport $algo"
+	echo "xfrm state add src $b dst $a proto esp spi $spi_ba mode transport $algo"
+	echo "xfrm policy add src $a dst $b dir out" \
+		"tmpl src $a dst $b proto esp mode transport"
+	echo "xfrm policy add src $b dst $a dir in" \
+		"tmpl src $b dst $a proto esp mode transport"
 }
 
 start_ipsec() {
+	i=1
 	for ns in $(namespaces); do
 		$IP netns exec "$ns" sh -c "
 			echo $GC >/proc/sys/net/ipv4/xfrm4_gc_thresh &&
 			echo $GC >/proc/sys/net/ipv6/xfrm6_gc_thresh" ||
 			die "gc_thresh in $ns"
-	done
-	i=1
-	while [ $i -le "$NETNS" ]; do
 		j=1
 		while [ $j -le "$NETNS" ]; do
 			if [ $i != $j ]; then
@@ -223,7 +228,8 @@ start_ipsec() {
 				ipsec_pair 6 $i $j
 			fi
 			j=$((j + 1))
-		done
+		done >"$RUN/$ns.ipsec"
+		$IP -n "$ns" -batch "$RUN/$ns.ipsec" || die "ip xfrm in $ns"
 		i=$((i + 1))
 	done
 	say "start_ipsec: ESP transport mode between every pair, IPv4 and IPv6," \
@@ -438,7 +444,7 @@ run_waves() {	# run_waves ROUND
 			load_module auto
 		fi
 		while ! waves_done $w; do
-			sleep 1
+			sleep 0.5
 		done
 		sleep 1
 		w=$((w + 1))
