@@ -36,6 +36,10 @@ export XDA_CACHE
 # count that drifted by +212 during a hold, or +512 between waves, passes
 # it.
 E2E_GC_THRESH=${E2E_GC_THRESH:-256}
+# Waves of connections per run (scenario.sh: xda.waves); the module is
+# loaded during wave E2E_HOTWAVE under mode=hot.
+E2E_WAVES=${E2E_WAVES:-6}
+E2E_HOTWAVE=${E2E_HOTWAVE:-3}
 
 # Modules (names or aliases) Debian's kernel needs for the scenario; the
 # initramfs gets them and everything they depend on.
@@ -246,7 +250,8 @@ boot_scenario() {
 	XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-420} "$ROOT/scripts/vm/run.sh" \
 		"${KERNEL_IMAGE[$kernel]}" "${INITRAMFS[$kernel]}" "$log" \
 		xda.mode="$mode" xda.loader="${LOADER[$kernel]}" \
-		xda.gc="$E2E_GC_THRESH" ${KERNEL_ARGS[$kernel]:-} ${E2E_ARGS:-} ||
+		xda.gc="$E2E_GC_THRESH" xda.waves="$E2E_WAVES" xda.hotwave="$E2E_HOTWAVE" \
+		${KERNEL_ARGS[$kernel]:-} ${E2E_ARGS:-} ||
 		RUN_OK[$run]=0
 	RUN_SECONDS[$run]=$(e2e_since "$start")
 	RUN_LOG[$run]=$log

@@ -27,7 +27,7 @@
 #   affected:hot    the module loaded while the traffic runs; then the same
 #                   traffic again: drift 0, no ping or connect fails
 # --short runs debian:auto stock:force affected:off affected:auto
-# affected:hot with 4 waves instead of 8 (for make test and CI).
+# affected:hot with 4 waves instead of 6 (for make test and CI).
 #
 # Prints, per run and family, one line
 #   e2e: kernel=<k> mode=<m> family=<4|6> netns=<n> pings=<ok>/<total> max_drift=<d>
@@ -37,7 +37,8 @@
 # Environment:
 #   XDA_CACHE        kernels, Debian's image (default /var/cache/xfrm-dst-acct)
 #   E2E_GC_THRESH    gc_thresh in the namespaces (default 256, see lib.sh)
-#   E2E_ARGS         extra kernel arguments for every boot, e.g. xda.waves=6
+#   E2E_WAVES        waves of connections per run (default 6, --short: 4)
+#   E2E_ARGS         extra kernel arguments for every boot, e.g. xda.conns=100
 #   E2E_WORK         keep logs here instead of a temporary directory
 set -u
 
@@ -172,7 +173,8 @@ main() {
 	done
 	[ $# -gt 0 ] && runs="$*"
 	if [ $short = 1 ]; then
-		E2E_ARGS="xda.waves=4 xda.hotwave=2 ${E2E_ARGS:-}"
+		E2E_WAVES=4
+		E2E_HOTWAVE=2
 	fi
 	start=$(e2e_now)
 	"$ROOT/scripts/deps.sh" >&2 || exit 1
@@ -191,13 +193,13 @@ main() {
 			affected:off | affected:auto | affected:force | affected:hot) ;;
 		*) e2e_die "unknown run $run" ;;
 		esac
-		echo "== $run: gc_thresh=$E2E_GC_THRESH ${E2E_ARGS:-}"
+		echo "== $run: gc_thresh=$E2E_GC_THRESH waves=$E2E_WAVES ${E2E_ARGS:-}"
 		boot_scenario "$kernel" "$mode"
 		judge_run "$kernel" "$mode"
 	done
 
 	echo
-	echo "== e2e results (gc_thresh=$E2E_GC_THRESH; max_drift: largest |drift| of any namespace)"
+	echo "== e2e results (gc_thresh=$E2E_GC_THRESH, $E2E_WAVES waves; max_drift: largest |drift| of any namespace)"
 	printf '%s\n' "${E2E_LINES[@]}"
 	echo
 	printf '%-9s %-6s %-5s %5s %11s %11s %9s  %-7s %5s  %s\n' \

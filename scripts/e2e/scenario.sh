@@ -21,10 +21,10 @@
 #   xda.loader=insmod|modprobe [insmod]  modprobe: Debian's module tree
 #   xda.netns=N [4]     namespaces, each pair joined by a veth pair
 #   xda.conns=N [150]   connections each namespace opens per wave and family
-#   xda.waves=N [8]     waves of connections
+#   xda.waves=N [6]     waves of connections
 #   xda.hold=S [2]      seconds each wave holds its connections
 #   xda.gc=N [256]      xfrm4_gc_thresh and xfrm6_gc_thresh in every namespace
-#   xda.hotwave=N [4]   mode=hot: load the module while this wave opens
+#   xda.hotwave=N [3]   mode=hot: load the module while this wave opens
 #
 # Output read by run.sh (one line per namespace, family and round):
 #   e2e-ns: round=R ns=NS family=F baseline=B max=M final=X drift=D state=S
@@ -469,10 +469,10 @@ main() {
 	LOADER=$(arg loader insmod)
 	NETNS=$(arg netns 4)
 	CONNS=$(arg conns 150)
-	WAVES=$(arg waves 8)
+	WAVES=$(arg waves 6)
 	HOLD=$(arg hold 2)
 	GC=$(arg gc 256)
-	HOTWAVE=$(arg hotwave 4)
+	HOTWAVE=$(arg hotwave 3)
 	export CONNS WAVES HOLD NETNS
 
 	say "kernel $(uname -r), $(nproc) CPUs, mode=$MODE netns=$NETNS" \
