@@ -28,6 +28,12 @@ check:
 test:
 	scripts/test.sh
 
+demo:
+	scripts/e2e/demo.sh
+
+e2e:
+	scripts/e2e/run.sh
+
 bench:
 	scripts/bench/run.sh
 
@@ -40,4 +46,4 @@ deb-roundtrip: deb
 test-status:
 	scripts/status/test.sh
 
-.PHONY: all modules clean check test bench deb deb-roundtrip test-status
+.PHONY: all modules clean check test demo e2e bench deb deb-roundtrip test-status

@@ -22,7 +22,10 @@
 # requires the cases guarding each piece to fail on the affected kernel.
 #
 # Then the operator's side: the DKMS round trip, the Debian package (build,
-# lintian, install, purge) and the status tool's suite (scripts/status/).
+# lintian, install, purge) and the status tool's suite (scripts/status/);
+# and the seed's IPsec scenario, `make e2e --short` (scripts/e2e/run.sh:
+# Debian's kernel with the dkms-built module, stock, and the affected model
+# without the repair, with it, and loaded while the traffic runs).
 #
 # Ends with the line "N passed, N failed": every KUnit case, plus one
 # check per run (clean console log), per mutation, per round trip, and
@@ -202,6 +205,7 @@ main() {
 		grep -E 'lintian|roundtrip:' "$WORK/deb.log" | sed 's/^/   /'
 	fi
 	run_suite status "$ROOT/scripts/status/test.sh"
+	run_suite e2e "$ROOT/scripts/e2e/run.sh" --short
 
 	echo
 	echo "== Summary"
