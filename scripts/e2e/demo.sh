@@ -70,8 +70,14 @@ explain_off() {	# explain_off NS FAMILY
 	own_c=$(ns_field off "$ns" "$fam" connect_enobufs)
 	pf=$(failed_of "$p") cf=$(failed_of "$c")
 	other=$((pf + cf - own_p - own_c))
-	if [ "$m" -gt "$LIMIT" ]; then
-		text="its count peaked at $m, past the limit of $LIMIT"
+	if [ "$m" -gt "$LIMIT" ] || [ $((own_p + own_c)) -gt 0 ]; then
+		# The counts are sampled once a second; a refusal proves the
+		# limit was passed even when no sample caught it.
+		if [ "$m" -gt "$LIMIT" ]; then
+			text="its count peaked at $m, past the limit of $LIMIT"
+		else
+			text="its count went past the limit of $LIMIT between two samples (highest seen: $m)"
+		fi
 		if [ "$d" -gt 0 ]; then
 			text="$text, and ended $d too high"
 		elif [ "$d" -lt 0 ]; then
@@ -87,8 +93,10 @@ explain_off() {	# explain_off NS FAMILY
 	if [ $((own_p + own_c)) -gt 0 ]; then
 		text="$text; the kernel refused it new IPsec routes: $own_p of ${p#*/} pings and $own_c of ${c#*/} connects failed with ENOBUFS"
 	fi
-	if [ "$other" -gt 0 ]; then
+	if [ "$other" -gt 0 ] && [ $((own_p + own_c)) -gt 0 ]; then
 		text="$text; $other more failed because the peer could not answer (its IPsec had stopped)"
+	elif [ "$other" -gt 0 ]; then
+		text="$text; $other of its pings and connects failed because the peer could not answer (its IPsec had stopped)"
 	fi
 	if [ $((pf + cf)) = 0 ]; then
 		text="$text; nothing failed"
