@@ -105,6 +105,10 @@ fetch_debian_image() {
 	local rel=$1 version dest tmp
 	version=$(dpkg-query -W -f='${Version}' "linux-headers-$rel")
 	dest=$XDA_CACHE/debian/linux-image-$rel-$version
+	mkdir -p "$XDA_CACHE/debian"
+	# One download at a time; a second run waits, then reuses it.
+	exec 8>"$XDA_CACHE/debian/.lock"
+	flock 8
 	if [ ! -f "$dest/.complete" ]; then
 		e2e_log "debian: downloading linux-image-$rel $version"
 		rm -rf "$dest"
@@ -121,6 +125,7 @@ fetch_debian_image() {
 		depmod -b "$dest/root" "$rel"
 		touch "$dest/.complete"
 	fi
+	exec 8>&-
 	echo "$dest/root"
 }
 
