@@ -135,7 +135,7 @@ run_suite() {
 		count "$name: suite finished" FAIL
 		return
 	fi
-	grep -E 'FAIL|^[0-9]+ passed' "$log" | tail -n 20 | sed 's/^/   /'
+	grep -E '^e2e: kernel=|FAIL|^[0-9]+ passed' "$log" | tail -n 20 | sed 's/^/   /'
 	read -r p _ f _ <<<"${line//,/}"
 	passed=$((passed + p))
 	failed=$((failed + f))
