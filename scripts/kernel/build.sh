@@ -1,7 +1,9 @@
 #!/bin/bash
 # Build (or reuse) a small test kernel from Debian's linux-source-6.1.
 #
-# Usage: scripts/kernel/build.sh stock|affected
+# Usage: scripts/kernel/build.sh BASE[-EXTRA]...
+#        BASE: stock|affected   EXTRA: debug|ipv6m
+#        e.g. stock, affected, stock-debug, affected-debug, affected-ipv6m
 #
 # The last line of stdout is the kernel output directory (the O= dir).  It
 # is what out-of-tree module builds need as KDIR:
@@ -13,6 +15,13 @@
 #   stock     the Debian source as shipped.
 #   affected  the same source edited by make-affected-model.sh (per-netns
 #             xfrm dst_ops share one percpu counter, as on 3.10 .. 4.3).
+# Each extra adds a config fragment after test.config:
+#   -debug    debug.config: KASAN, lockdep, kmemleak, debug objects,
+#             DEBUG_LIST, SLUB_DEBUG, fault injection (failslab,
+#             fail_page_alloc) and debugfs.  Takes about three times as
+#             long to build and runs several times slower.
+#   -ipv6m    ipv6m.config: IPv6 (and esp6) built as modules, in
+#             $KDIR/net/ipv6/, to load before or after xfrm_dst_acct.
 #
 # Environment:
 #   XDA_CACHE              cache root (default /var/cache/xfrm-dst-acct)
@@ -37,6 +46,8 @@ set -eu
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 FRAGMENT=$SCRIPT_DIR/test.config
+# The fragments of this variant, in the order they are merged (main()).
+FRAGMENTS=()
 MODEL_SCRIPT=$SCRIPT_DIR/make-affected-model.sh
 
 XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
@@ -55,7 +66,7 @@ die() {
 }
 
 usage() {
-	echo "usage: $0 stock|affected" >&2
+	echo "usage: $0 stock|affected[-debug][-ipv6m]" >&2
 	exit 2
 }
 
@@ -66,9 +77,12 @@ cache_key() {
 	{
 		echo "package=$SRC_PACKAGE $pkg_version"
 		echo "variant=$VARIANT"
-		sha256sum <"$FRAGMENT"
+		for fragment in "${FRAGMENTS[@]}"; do
+			echo "fragment=$(basename "$fragment")"
+			sha256sum <"$fragment"
+		done
 		sha256sum <"${BASH_SOURCE[0]}"
-		if [ "$VARIANT" = affected ]; then
+		if [ "$BASE" = affected ]; then
 			echo "gc_limit=$XDA_AFFECTED_GC_LIMIT"
 			sha256sum <"$MODEL_SCRIPT"
 		fi
@@ -100,29 +114,39 @@ kmake() {
 	fi
 }
 
-# Every `CONFIG_X=y` line of the fragment must survive olddefconfig.
+# The settings the fragments ask for, one "CONFIG_X=y|m|n" a line; a
+# later fragment overrides an earlier one, as in merge_config.sh.
+wanted_config() {
+	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=[ym]\)$/\1/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' "${FRAGMENTS[@]}" |
+		awk -F= '{ if (!($1 in v)) order[n++] = $1; v[$1] = $2 }
+			END { for (i = 0; i < n; i++) print order[i] "=" v[order[i]] }'
+}
+
+# Every setting of the fragments must survive olddefconfig, which silently
+# drops options whose dependencies are not met.
 verify_config() {
-	local option missing=()
-	while read -r option; do
-		if ! grep -qx "$option=y" "$BUILD_DIR/out/.config"; then
-			missing+=("$option")
-		fi
-	done < <(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' "$FRAGMENT")
+	local option value have missing=()
+	while IFS='=' read -r option value; do
+		have=$(sed -n "s/^$option=\(.*\)$/\1/p" "$BUILD_DIR/out/.config")
+		[ "$value" = n ] && [ -z "$have" ] && continue
+		[ "$have" = "$value" ] || missing+=("$option=$value")
+	done < <(wanted_config)
 	if [ "${#missing[@]}" -ne 0 ]; then
 		for option in "${missing[@]}"; do
-			echo "  $option: $(grep -E "(^|# )${option}[= ]" "$BUILD_DIR/out/.config" ||
+			echo "  wanted $option: $(grep -E "(^|# )${option%=*}[= ]" "$BUILD_DIR/out/.config" ||
 				echo 'not in .config (dependency missing)')" >&2
 		done
-		die "options from test.config not enabled (see above)"
+		die "options from $(basename -a "${FRAGMENTS[@]}" | paste -sd+) not as wanted (see above)"
 	fi
 }
 
 configure() {
 	local src=$BUILD_DIR/src out=$BUILD_DIR/out
-	log "configuring: tinyconfig + $(basename "$FRAGMENT")"
+	log "configuring: tinyconfig + $(basename -a "${FRAGMENTS[@]}" | paste -sd' ')"
 	kmake tinyconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-		"$FRAGMENT" >>"$BUILD_DIR/build.log" 2>&1
+		"${FRAGMENTS[@]}" >>"$BUILD_DIR/build.log" 2>&1
 	# The variant name in `uname -r` tells logs which kernel ran.
 	"$src/scripts/config" --file "$out/.config" \
 		--set-str LOCALVERSION "-xda-$VARIANT" --disable LOCALVERSION_AUTO
@@ -145,8 +169,9 @@ write_info() {
 	release=$(cat "$BUILD_DIR/out/include/config/kernel.release")
 	{
 		echo "variant=$VARIANT"
+		echo "fragments=$(basename -a "${FRAGMENTS[@]}" | paste -sd' ')"
 		echo "package=$SRC_PACKAGE $(dpkg-query -W -f='${Version}' "$SRC_PACKAGE")"
-		[ "$VARIANT" = affected ] && echo "gc_limit=$XDA_AFFECTED_GC_LIMIT"
+		[ "$BASE" = affected ] && echo "gc_limit=$XDA_AFFECTED_GC_LIMIT"
 		echo "kernelrelease=$release"
 		echo "bzImage=$BUILD_DIR/out/arch/x86/boot/bzImage"
 		echo "kdir=$BUILD_DIR/out"
@@ -161,7 +186,7 @@ build() {
 	: >"$BUILD_DIR/build.log"
 	log "copying source to $BUILD_DIR/src"
 	cp -a "$PRISTINE" "$BUILD_DIR/src"
-	if [ "$VARIANT" = affected ]; then
+	if [ "$BASE" = affected ]; then
 		[ "$XDA_AFFECTED_GC_LIMIT" = 0 ] && model_args=(--no-gc-limit)
 		log "applying make-affected-model.sh ${model_args[*]}"
 		"$MODEL_SCRIPT" "${model_args[@]}" "$BUILD_DIR/src" >>"$BUILD_DIR/build.log" 2>&1 ||
@@ -179,10 +204,19 @@ build() {
 main() {
 	[ $# -eq 1 ] || usage
 	VARIANT=$1
-	case $VARIANT in
+	BASE=${VARIANT%%-*}
+	case $BASE in
 	stock | affected) ;;
 	*) usage ;;
 	esac
+	FRAGMENTS=("$FRAGMENT")
+	local extras=${VARIANT#"$BASE"} extra
+	for extra in ${extras//-/ }; do
+		case $extra in
+		debug | ipv6m) FRAGMENTS+=("$SCRIPT_DIR/$extra.config") ;;
+		*) usage ;;
+		esac
+	done
 	case $XDA_AFFECTED_GC_LIMIT in
 	0 | 1) ;;
 	*) die "XDA_AFFECTED_GC_LIMIT must be 0 or 1" ;;
