@@ -25,7 +25,11 @@ REPORT_PATTERNS=(
 	'possible circular locking'
 	'possible recursive locking'
 	'inconsistent lock state'
-	'lockdep'
+	# (not the bare word: debug kernels boot with "RCU lockdep checking
+	# is enabled"; every lockdep report starts with WARNING: or BUG:)
+	'lockdep is turned off'
+	'lockdep:'
+	'needs lockdep annotation'
 	'DEBUG_LOCKS_WARN_ON'
 	'suspicious RCU usage'
 	# memory and object debugging
