@@ -66,6 +66,20 @@ module_param_cb(fail_nth_storage_alloc, &fail_nth_ops, NULL, 0200);
 MODULE_PARM_DESC(fail_nth_storage_alloc,
 		 "make the module's Nth storage allocation from now fail");
 
+/* For the harness's leak checks: storage allocated and not yet freed. */
+static int storage_outstanding_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%ld\n", xda_storage_outstanding());
+}
+
+static const struct kernel_param_ops storage_outstanding_ops = {
+	.get = storage_outstanding_get,
+};
+
+module_param_cb(storage_outstanding, &storage_outstanding_ops, NULL, 0444);
+MODULE_PARM_DESC(storage_outstanding,
+		 "read-only: the module's storage allocated and not yet freed");
+
 #define BATCH		32	/* DST_PERCPU_COUNTER_BATCH */
 #define MODEL_NETS	4
 #define HELD_MAX	512
