@@ -21,6 +21,13 @@
 # Then scripts/teeth.sh takes the fix apart one piece at a time and
 # requires the cases guarding each piece to fail on the affected kernel.
 #
+# Then the debug kernel (scripts/torture/debug-suites.sh --kunit affected):
+# the affected model built with KASAN, lockdep, kmemleak and debug objects
+# runs the KUnit suites with mode=off and mode=auto, each followed by a
+# kmemleak scan; first, the kernel's own leaking sample module must make
+# the log check fail, so a leak cannot go unseen.  (`make debug` adds the
+# stock debug kernel and the e2e scenario.)
+#
 # Then the operator's side: the DKMS round trip, the Debian package (build,
 # lintian, install, purge) and the status tool's suite (scripts/status/);
 # and the seed's IPsec scenario, `make e2e --short` (scripts/e2e/run.sh:
@@ -135,7 +142,7 @@ run_suite() {
 		count "$name: suite finished" FAIL
 		return
 	fi
-	grep -E '^e2e: kernel=|FAIL|^[0-9]+ passed' "$log" | tail -n 20 | sed 's/^/   /'
+	grep -E '^e2e: kernel=|^kunit: |kmemleak: |catches|FAIL|^[0-9]+ passed' "$log" | tail -n 20 | sed 's/^/   /'
 	read -r p _ f _ <<<"${line//,/}"
 	passed=$((passed + p))
 	failed=$((failed + f))
@@ -184,6 +191,8 @@ main() {
 		[ "$variant" = stock ] && run_checks "$variant" "$image"
 		[ "$variant" = affected ] && run_teeth "$kdir"
 	done
+
+	run_suite debug "$ROOT/scripts/torture/debug-suites.sh" --kunit affected
 
 	if [ "${XDA_SKIP_DKMS:-0}" != 1 ]; then
 		echo "== DKMS round trip against Debian's headers"

@@ -1,0 +1,235 @@
+#!/bin/bash
+# The KUnit suites and the e2e scenario on the debug test kernels, each
+# run ending with a kmemleak scan.
+#
+# Usage: scripts/torture/debug-suites.sh [--kunit] [KERNEL...]
+#        KERNEL: stock|affected (default: both), run on KERNEL-debug
+#        --kunit: the KUnit runs only, no e2e (what make test runs)
+#
+# Runs, as in scripts/test.sh (kernel, mode, expected verdict):
+#   stock-debug    auto   no       stock-debug    force  no
+#   affected-debug off    yes      affected-debug auto   yes
+# Each boots scripts/vm/kunit-scenario.sh followed by a kmemleak check
+# (scripts/torture/kmemleak.sh, booted with kmemleak.verbose=1), and
+# counts as passed only if every KUnit case passed, kmemleak found
+# nothing and scripts/vm/check-log.sh finds no report in the console log.
+#
+# Then the e2e scenario (scripts/e2e/scenario.sh) with mode=force on
+# stock-debug, auto and hot on affected-debug, lighter than make e2e (see
+# E2E_ARGS below), each with the same three checks plus: every count back
+# at its baseline, every ping and connection made.
+#
+# First, once per kernel, a self-test of the harness: the kernel's own
+# leaking module (samples/kmemleak/kmemleak-test.ko) is loaded and
+# unloaded, and check-log.sh must catch the kmemleak report it causes.
+#
+# Output as scripts/test.sh counts it: one "<name>: OK|FAIL" line per
+# check, one "kunit: passed=N failed=N skipped=N" line per KUnit run, and
+# at the end "N passed, N failed".
+#
+# Environment: XDA_DEBUG_WORK keeps the logs there; XDA_VM_MEM and
+# XDA_VM_TIMEOUT as in scripts/vm/run.sh (defaults 2048 MiB, 1800 s).
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=${XDA_DEBUG_WORK:-$(mktemp -d /tmp/xda-debug.XXXXXX)}
+export XDA_VM_MEM=${XDA_VM_MEM:-2048}
+export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800}
+RUNS="stock:auto:no stock:force:no affected:off:yes affected:auto:yes"
+passed=0
+failed=0
+
+count() {	# count NAME OK|FAIL
+	echo "$1: $2"
+	if [ "$2" = OK ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+# The kernel's leaking sample module must make a run fail.
+selftest_kmemleak() {	# selftest_kmemleak VARIANT KDIR
+	local dir=$WORK/$1 ko=$2/samples/kmemleak/kmemleak-test.ko log
+	log=$dir/kmemleak-selftest.log
+	[ -f "$ko" ] || { count "$1: kmemleak-test.ko built" FAIL; return; }
+	cat >"$dir/selftest.sh" <<'EOF'
+#!/bin/sh
+. /lib/xda/kmemleak.sh
+insmod /lib/xda/kmemleak-test.ko
+rmmod kmemleak_test
+kmemleak_check
+# Clear the reports so that nothing else is blamed (for the record only).
+echo clear >/sys/kernel/debug/kmemleak
+exit 0
+EOF
+	"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/selftest.cpio.gz" "$dir/selftest.sh" \
+		"$ko" "$ROOT/scripts/torture/kmemleak.sh" >/dev/null
+	"$ROOT/scripts/vm/run.sh" "$2/arch/x86/boot/bzImage" "$dir/selftest.cpio.gz" \
+		"$log" kmemleak.verbose=1 >/dev/null 2>&1
+	grep -a '^kmemleak: ' "$log" | sed 's/^/   /'
+	if ! "$ROOT/scripts/vm/check-log.sh" "$log" >"$log.check" &&
+		grep -q 'unreferenced object 0x' "$log.check"; then
+		count "$1: check-log.sh catches a kmemleak report" OK
+	else
+		count "$1: check-log.sh catches a kmemleak report" FAIL
+	fi
+}
+
+run_kunit() {	# run_kunit VARIANT MODE EXPECT KDIR
+	local name="$1/$2" dir=$WORK/$1 log line
+	log=$dir/kunit-$2.log
+	echo "== KUnit on the $1 kernel, mode=$2"
+	local start=$SECONDS
+	"$ROOT/scripts/vm/run.sh" "$4/arch/x86/boot/bzImage" "$dir/kunit.cpio.gz" "$log" \
+		"xda.mode=$2" "xda.expect=$3" kmemleak.verbose=1 >/dev/null 2>"$log.run" ||
+		sed 's/^/   /' "$log.run"
+	echo "   VM ran $((SECONDS - start))s; $(grep -a '^kmemleak: ' "$log" || echo 'kmemleak: no result')"
+	if "$ROOT/scripts/vm/check-log.sh" "$log" >"$log.check"; then
+		count "$name: console log free of kernel reports" OK
+	else
+		head -n 60 "$log.check" | sed 's/^/   /'
+		count "$name: console log free of kernel reports" FAIL
+	fi
+	if grep -aq '^kmemleak: 0 unreferenced objects' "$log"; then
+		count "$name: kmemleak finds nothing" OK
+	else
+		count "$name: kmemleak finds nothing" FAIL
+	fi
+	"$ROOT/scripts/vm/ktap.sh" "$log" >"$log.kunit" 2>&1
+	grep -E '\[(FAILED|CRASHED)\]' "$log.kunit" | sed 's/^/   /'
+	line=$(grep '^kunit:' "$log.kunit" || echo "kunit: passed=0 failed=1 skipped=0")
+	echo "$line"
+	set -- $(echo "$line" | sed 's/[a-z:]*=/ /g; s/kunit://')
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+}
+
+# The e2e scenario (scripts/e2e/scenario.sh, run inside the VM as
+# scripts/e2e/run.sh does) on the debug kernel, followed by a kmemleak
+# check.  Clean runs only: every namespace's count back at its baseline,
+# every ping and connection made, every namespace's storage as expected.
+# Lighter traffic than make e2e (XDA_DEBUG_E2E_ARGS): the debug kernel is
+# there to find memory and locking errors, and runs several times slower.
+E2E_RUNS="stock:force affected:auto affected:hot"
+E2E_ARGS=${XDA_DEBUG_E2E_ARGS:-xda.waves=2 xda.hotwave=2 xda.conns=100 xda.gc=200}
+
+prepare_e2e() {	# prepare_e2e VARIANT: the initramfs, in $WORK/VARIANT/e2e.cpio.gz
+	local dir=$WORK/$1
+	[ -f "$ROOT/scripts/e2e/scenario.sh" ] || return 1
+	gcc -static -O2 -Wall -o "$dir/holdconn" "$ROOT/scripts/e2e/holdconn.c" || return 1
+	# /scenario.sh must be the e2e scenario's entry point: it runs its own
+	# steps as `sh /scenario.sh STEP ...`.
+	cat >"$dir/e2e-wrapper.sh" <<'EOF2'
+#!/bin/sh
+# scripts/e2e/scenario.sh, then a kmemleak check (scripts/torture/debug-suites.sh)
+[ $# -gt 0 ] && exec sh /lib/xda/scenario.sh "$@"
+sh /lib/xda/scenario.sh
+rc=$?
+. /lib/xda/kmemleak.sh
+kmemleak_check || rc=1
+exit $rc
+EOF2
+	"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/e2e.cpio.gz" "$dir/e2e-wrapper.sh" \
+		"$ROOT/scripts/e2e/scenario.sh" "$dir/holdconn" "$dir/build/xfrm_dst_acct.ko" \
+		"$ROOT/scripts/torture/kmemleak.sh" >/dev/null
+}
+
+run_e2e() {	# run_e2e VARIANT MODE KDIR
+	local name="$1/e2e-$2" dir=$WORK/$1 log state=own round=1 bad
+	log=$dir/e2e-$2.log
+	[ "$1" = stock-debug ] && [ "$2" = auto ] && state=kernel
+	[ "$2" = hot ] && round=2
+	echo "== e2e on the $1 kernel, mode=$2 ($E2E_ARGS)"
+	local start=$SECONDS
+	# shellcheck disable=SC2086 # a list of kernel arguments
+	"$ROOT/scripts/vm/run.sh" "$3/arch/x86/boot/bzImage" "$dir/e2e.cpio.gz" "$log" \
+		"xda.mode=$2" xda.loader=insmod $E2E_ARGS kmemleak.verbose=1 \
+		>/dev/null 2>"$log.run" || sed 's/^/   /' "$log.run"
+	echo "   VM ran $((SECONDS - start))s; $(grep -a '^kmemleak: ' "$log" || echo 'kmemleak: no result')"
+	grep -a "^e2e-ns: round=$round " "$log" | sed 's/^e2e-ns: /   /'
+	if "$ROOT/scripts/vm/check-log.sh" "$log" >"$log.check"; then
+		count "$name: console log free of kernel reports" OK
+	else
+		head -n 60 "$log.check" | sed 's/^/   /'
+		count "$name: console log free of kernel reports" FAIL
+	fi
+	if grep -aq '^kmemleak: 0 unreferenced objects' "$log"; then
+		count "$name: kmemleak finds nothing" OK
+	else
+		count "$name: kmemleak finds nothing" FAIL
+	fi
+	bad=$(grep -a "^e2e-ns: round=$round " "$log" | awk -v state=$state '
+		{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		  n++
+		  split(f["pings"], p, "/"); split(f["connects"], c, "/")
+		  if (f["drift"] != 0 || f["state"] != state || p[1] != p[2] || p[2] == 0 ||
+		      c[1] != c[2] || c[2] == 0) print f["ns"] "/" f["family"] }
+		END { if (n < 8) print "only " n + 0 " namespace lines" }')
+	if [ -z "$bad" ]; then
+		count "$name: every count back at its baseline, every ping and connection made" OK
+	else
+		count "$name: every count back at its baseline, every ping and connection made ($bad)" FAIL
+	fi
+}
+
+main() {
+	local kernels=() base variant kdir run v mode expect dir e2e=1
+	for base in "$@"; do
+		case $base in
+		--kunit) e2e=0 ;;
+		*) kernels+=("$base") ;;
+		esac
+	done
+	[ ${#kernels[@]} -eq 0 ] && kernels=(stock affected)
+	"$ROOT/scripts/deps.sh" || exit 1
+	for base in "${kernels[@]}"; do
+		case $base in
+		stock | affected) ;;
+		*) echo "usage: $0 [--kunit] [stock|affected]..." >&2; exit 2 ;;
+		esac
+		variant=$base-debug
+		dir=$WORK/$variant
+		mkdir -p "$dir/build"
+		echo "== debug kernel: $variant"
+		kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
+		[ -f "$kdir/arch/x86/boot/bzImage" ] || { count "$variant: kernel builds" FAIL; continue; }
+		cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/build/"
+		if ! make -s -C "$kdir" M="$dir/build" W=1 modules >"$dir/build.log" 2>&1 ||
+			grep -q 'warning:' "$dir/build.log"; then
+			cat "$dir/build.log"
+			count "$variant: modules build with W=1, no warning" FAIL
+			continue
+		fi
+		count "$variant: modules build with W=1, no warning" OK
+		selftest_kmemleak "$variant" "$kdir"
+		{
+			cat "$ROOT/scripts/vm/kunit-scenario.sh"
+			echo
+			echo "# Appended by scripts/torture/debug-suites.sh"
+			echo ". /lib/xda/kmemleak.sh"
+			echo "kmemleak_check"
+		} >"$dir/kunit-scenario.sh"
+		"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/kunit.cpio.gz" "$dir/kunit-scenario.sh" \
+			"$dir/build/xfrm_dst_acct.ko" "$dir/build/kunit/xfrm_dst_acct_test.ko" \
+			"$ROOT/scripts/torture/kmemleak.sh" >/dev/null
+		for run in $RUNS; do
+			IFS=: read -r v mode expect <<<"$run"
+			[ "$v" = "$base" ] && run_kunit "$variant" "$mode" "$expect" "$kdir"
+		done
+		[ $e2e = 1 ] || continue
+		if prepare_e2e "$variant"; then
+			for run in $E2E_RUNS; do
+				IFS=: read -r v mode <<<"$run"
+				[ "$v" = "$base" ] && run_e2e "$variant" "$mode" "$kdir"
+			done
+		else
+			echo "   (no scripts/e2e/scenario.sh: e2e skipped)"
+		fi
+	done
+	echo "$passed passed, $failed failed"
+	if [ "$failed" -eq 0 ] && [ -z "${XDA_DEBUG_WORK:-}" ]; then
+		rm -rf "$WORK"
+	else
+		echo "(logs: $WORK)"
+	fi
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
