@@ -1,0 +1,138 @@
+#!/bin/bash
+# Fault injection on the module's load path and on namespace creation, on
+# the debug test kernels.
+#
+# Usage: scripts/torture/faults.sh [KERNEL...]
+#        KERNEL: stock|affected (default: both), run on KERNEL-debug
+#
+# Inside the VM (scripts/torture/faults-scenario.sh) the module is loaded
+# (mode=force on stock, auto on the affected model) with the KUnit module,
+# whose suites run first, then:
+#   seam    the module's storage allocation fails (fail_nth_storage_alloc)
+#           at the 1st and 2nd allocation of a new namespace;
+#   netns   every slab and page allocation of unshare(CLONE_NEWNET) fails
+#           in turn (/proc/thread-self/fail-nth, the per-task interface
+#           of failslab and fail_page_alloc);
+#   insmod  the same for every allocation of finit_module(xfrm_dst_acct.ko).
+# After each: ENOMEM (or the kernel tolerated it and the call succeeded),
+# no namespace half-attached (every namespace's /proc/net/xfrm_dst_acct as
+# before, or absent everywhere after a failed load), the module's storage
+# count back where it was; at the end kmemleak finds nothing and the
+# console log holds no kernel report.
+#
+# Prints, per kernel, where the failures were injected (the allocating
+# function and two callers, "[ours]" for xfrm_dst_acct's code), then
+#   faults: kernel=<k> seam=<n> netns=<n>(ours <n>) insmod=<n>(ours <n>)
+#           tolerated=<n> failed_checks=<n> leaks=<n> reports=<n> kunit=<passed>/<total>
+# and exits 1 if any check failed.
+#
+# Environment: XDA_FAULTS_ARGS adds kernel arguments (xda.steps=...,
+# xda.faults=all, xda.stride=N: see faults-scenario.sh); XDA_FAULTS_WORK
+# keeps the logs there; XDA_VM_MEM,
+# XDA_VM_TIMEOUT as in scripts/vm/run.sh (defaults 2048 MiB, 3600 s).
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=${XDA_FAULTS_WORK:-$(mktemp -d /tmp/xda-faults.XXXXXX)}
+export XDA_VM_MEM=${XDA_VM_MEM:-2048}
+export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-3600}
+
+# points LOG STEP: how many failures were injected in STEP, and how many
+# of them in our code
+points() {
+	grep -a "^fault: step=$2 " "$1" | wc -l
+}
+
+ours() {
+	grep -a "^fault: step=$2 " "$1" | grep -c ' ours=yes '
+}
+
+run_kernel() {	# run_kernel BASE [VARIANT]
+	local base=$1 variant=${2:-$1-debug} mode expect dir log kdir reports kunit why=()
+	mode=auto expect=yes
+	[ "$base" = stock ] && mode=force expect=no
+	dir=$WORK/$variant
+	log=$dir/console.log
+	mkdir -p "$dir/build"
+
+	echo "== fault injection on the $variant kernel, mode=$mode" >&2
+	kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
+	[ -f "$kdir/arch/x86/boot/bzImage" ] || { echo "faults: kernel=$variant: no kernel"; return 1; }
+	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/build/"
+	make -s -C "$kdir" M="$dir/build" modules >"$dir/build.log" 2>&1 || {
+		cat "$dir/build.log" >&2
+		echo "faults: kernel=$variant: modules did not build"
+		return 1
+	}
+	gcc -O2 -Wall -o "$dir/faultcall" "$ROOT/scripts/torture/faultcall.c" || return 1
+	"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/initramfs.cpio.gz" \
+		"$ROOT/scripts/torture/faults-scenario.sh" "$dir/build/xfrm_dst_acct.ko" \
+		"$dir/build/kunit/xfrm_dst_acct_test.ko" "$dir/faultcall" \
+		"$ROOT/scripts/torture/kmemleak.sh" >/dev/null || return 1
+	local start=$SECONDS
+	"$ROOT/scripts/vm/run.sh" "$kdir/arch/x86/boot/bzImage" "$dir/initramfs.cpio.gz" \
+		"$log" "xda.mode=$mode" "xda.expect=$expect" kmemleak.verbose=1 \
+		${XDA_FAULTS_ARGS:-} >&2 ||
+		why+=("the scenario did not finish cleanly")
+	echo "   VM ran $((SECONDS - start))s" >&2
+
+	# Where the failures were injected, most frequent first.
+	grep -a '^fault: ' "$log" | sed -n 's/^fault: step=\([a-z]*\) .* kind=\([^ ]*\) site=\(.*\) ours=\([a-z?]*\) check=.*/\1 \2 \3 ours=\4/p' |
+		sort | uniq -c | sort -k2,2 -k1,1nr >"$dir/points.txt"
+	sed 's/^/   /' "$dir/points.txt" >&2
+	grep -a '^fault: .* check=' "$log" | grep -v ' check=ok$' | sed 's/^/   FAILED CHECK: /' >&2
+	# Our pernet operations are the last subsystem ones, so the ops_init()
+	# allocation just before the first one made by our .init is our
+	# net_generic() data (the stack cannot tell whose ops_init it is).
+	# The log lists the points from the last allocation down.
+	grep -a '^fault: step=netns ' "$log" | awk '
+		/ ours=yes / { seen = 1; next }
+		seen && / site=ops_init</ { print "   (netns: the ops_init() failure at " $3 " is our net_generic() data)"; exit }' >&2
+	grep -aE '^faults: ' "$log" | sed 's/^/   /' >&2
+
+	reports=$("$ROOT/scripts/vm/check-log.sh" "$log" >"$dir/check-log.txt" 2>&1 &&
+		echo 0 || sed -n 's/^check-log: \([0-9]*\) line.*/\1/p' "$dir/check-log.txt")
+	[ "$reports" = 0 ] || { head -n 80 "$dir/check-log.txt" >&2; why+=("kernel reports in the log"); }
+	"$ROOT/scripts/vm/ktap.sh" "$log" >"$dir/kunit.txt" 2>&1
+	kunit=$(sed -n 's/^kunit: passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\).*/\1 \2 \3/p' "$dir/kunit.txt")
+	set -- ${kunit:-0 1 0}
+	[ "$2" = 0 ] || why+=("KUnit cases failed")
+
+	local failed leaks
+	failed=$(sed -n 's/^faults: done failed_checks=\([0-9]*\).*/\1/p' "$log")
+	leaks=$(sed -n 's/^faults: done .*leaks=\([0-9]*\).*/\1/p' "$log")
+	echo "faults: kernel=$variant seam=$(points "$log" seam)" \
+		"netns=$(points "$log" netns)(ours $(ours "$log" netns))" \
+		"insmod=$(points "$log" insmod)(ours $(ours "$log" insmod))" \
+		"tolerated=$(grep -ac '^fault: .* result=ok ' "$log")" \
+		"failed_checks=${failed:-?} leaks=${leaks:-?} reports=$reports kunit=$1/$(($1 + $2 + $3))"
+	[ "${failed:-1}" = 0 ] || why+=("checks failed after injected failures")
+	[ "${leaks:-1}" = 0 ] || why+=("kmemleak found leaks")
+	if [ ${#why[@]} -ne 0 ]; then
+		printf '   FAIL: %s\n' "${why[@]}" >&2
+		echo "   log: $log" >&2
+		return 1
+	fi
+}
+
+main() {
+	local kernels=("$@") k status=0 lines=()
+	[ ${#kernels[@]} -eq 0 ] && kernels=(stock affected)
+	"$ROOT/scripts/deps.sh" || exit 1
+	for k in "${kernels[@]}"; do
+		case $k in
+		stock | affected) lines+=("$(run_kernel "$k")") || status=1 ;;
+		*) echo "usage: $0 [stock|affected]..." >&2; exit 2 ;;
+		esac
+	done
+	echo
+	printf '%s\n' "${lines[@]}"
+	if [ $status -eq 0 ] && [ -z "${XDA_FAULTS_WORK:-}" ]; then
+		rm -rf "$WORK"
+	else
+		echo "(logs: $WORK)"
+	fi
+	exit $status
+}
+
+main "$@"
