@@ -1,0 +1,166 @@
+#!/bin/sh
+# Runs inside the test VM (see scripts/torture/ipv6m.sh), on a kernel with
+# IPv6 built as a module (build.sh variants *-ipv6m): xfrm_dst_acct with
+# ipv6.ko loaded before it or after it.
+#
+# Kernel command line:
+#   xda.mode=auto|force    the module's mode
+#   xda.expect=yes|no      whether the kernel must be found affected
+#   xda.order=before|after ipv6.ko loaded before or after xfrm_dst_acct
+#
+# Namespaces a and b exist before either module; c is made once both are
+# loaded.  Checked, one "check: <what>: ok|FAIL" line each:
+#   - before ipv6 is loaded (order=after): every ipv6 line is "absent";
+#   - once both are loaded: every namespace's ipv6 line is "own" (affected
+#     kernel, mode=auto; any kernel, mode=force), including c;
+#   - IPv6 ESP traffic between a and b: the counts follow the traffic and
+#     are back at 0 once it is flushed;
+#   - the KUnit suites, on both families (their results are parsed by the
+#     host), then namespaces dismantled and both modules' state unloaded.
+IP=/usr/sbin/ip
+LIB=/lib/xda
+KO=$LIB/xfrm_dst_acct.ko
+. $LIB/ipsec.sh
+. $LIB/kmemleak.sh
+failures=0
+
+arg() {
+	sed -n "s/.*xda\.$1=\([a-z]*\).*/\1/p" /proc/cmdline
+}
+
+check() {	# check WHAT COMMAND...
+	what=$1
+	shift
+	if "$@" >/tmp/check.out 2>&1; then
+		echo "check: $what: ok"
+	else
+		echo "check: $what: FAIL"
+		sed 's/^/    /' /tmp/check.out
+		failures=$((failures + 1))
+	fi
+}
+
+view() {	# view NS: the namespace's /proc/net/xfrm_dst_acct
+	if [ "$1" = init ]; then
+		cat /proc/net/xfrm_dst_acct
+	else
+		$IP netns exec "$1" cat /proc/net/xfrm_dst_acct
+	fi
+}
+
+show() {
+	for ns in "$@"; do
+		echo "--- /proc/net/xfrm_dst_acct in $ns"
+		view $ns | sed 's/^/    /'
+	done
+}
+
+# state_is STATE FAMILY NS...: every namespace's FAMILY line has STATE.
+state_is() {
+	want=$1 fam=$2
+	shift 2
+	for ns in "$@"; do
+		got=$(view $ns | awk -v f=$fam '$1 == f { print $5 }')
+		echo "$ns $fam: $got"
+		[ "$got" = "$want" ] || return 1
+	done
+}
+
+# count_is N FAMILY NS...: every namespace's FAMILY count_exact is N.
+count_is() {
+	want=$1 fam=$2
+	shift 2
+	for ns in "$@"; do
+		got=$(view $ns | awk -v f=$fam '$1 == f { print $3 }')
+		echo "$ns $fam: count_exact $got"
+		[ "$got" = "$want" ] || return 1
+	done
+}
+
+load_ipv6() {
+	insmod $LIB/ipv6.ko && insmod $LIB/esp6.ko
+	# The module takes the new IPv6 copies in from a work item.
+	sleep 2
+}
+
+# Ping a and b over ESP, both families, N times each way.
+traffic() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		$IP netns exec a ping -c 1 -W 5 fd00:1::2 >/dev/null || echo "ping6 a->b failed"
+		$IP netns exec b ping -c 1 -W 5 fd00:1::1 >/dev/null || echo "ping6 b->a failed"
+		$IP netns exec a ping -c 1 -W 5 10.1.0.2 >/dev/null || echo "ping a->b failed"
+		i=$((i + 1))
+	done
+}
+
+settle() {
+	prev= same=0 n=0
+	while [ $same -lt 3 ] && [ $n -lt 60 ]; do
+		sleep 1
+		cur=$(show a b c)
+		if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0; fi
+		prev=$cur
+		n=$((n + 1))
+	done
+}
+
+main() {
+	mode=$(arg mode)
+	expect=$(arg expect)
+	order=$(arg order)
+	own=own
+	[ "$mode" = auto ] && [ "$expect" = no ] && own=kernel
+	echo "ipv6m: kernel $(uname -r) mode=$mode expect_affected=$expect ipv6 loaded $order xfrm_dst_acct"
+	kmemleak_mount
+
+	[ "$order" = before ] && load_ipv6
+	$IP netns add a
+	$IP netns add b
+	check "loads with mode=$mode" insmod $KO mode="$mode"
+	if [ "$order" = after ]; then
+		show init a
+		check "without ipv6.ko every ipv6 line is 'absent'" state_is absent ipv6 init a b
+		check "ipv4 lines are '$own' meanwhile" state_is $own ipv4 init a b
+		check "ipv6.ko and esp6.ko load after xfrm_dst_acct" load_ipv6
+	fi
+	echo "affected=$(cat /sys/module/xfrm_dst_acct/parameters/affected)"
+	$IP netns add c
+	show init a c
+	check "affected=$expect" test "$(cat /sys/module/xfrm_dst_acct/parameters/affected)" = "$expect"
+	check "ipv6 lines of namespaces made before ipv6.ko: '$own'" state_is $own ipv6 init a b
+	check "ipv6 line of a namespace made after both: '$own'" state_is $own ipv6 c
+	check "ipv4 lines: '$own'" state_is $own ipv4 init a b c
+
+	ipsec_pair a b 10.1.0.1 10.1.0.2 fd00:1::1 fd00:1::2 eab eba
+	traffic 20 >/tmp/traffic.out 2>&1
+	check "IPv6 and IPv4 ESP pings between a and b" sh -c '! grep . /tmp/traffic.out'
+	ipsec_flush a
+	ipsec_flush b
+	settle
+	show a b
+	check "IPv6 counts back at 0 after the traffic" count_is 0 ipv6 a b c
+	check "IPv4 counts back at 0 after the traffic" count_is 0 ipv4 a b c
+
+	# The KUnit suites, as in kunit-scenario.sh.
+	unshare -n sleep 600 &
+	victim=$!
+	sleep 1
+	printf 'expect_affected=%s\nvictim_pid=%s\n' "$expect" "$victim" \
+		>/run/xfrm_dst_acct_test.conf
+	check "KUnit module loads" insmod $LIB/xfrm_dst_acct_test.ko
+	rmmod xfrm_dst_acct_test
+
+	# A namespace whose IPv6 storage the module took in is dismantled.
+	$IP netns del a
+	sleep 2
+	check "unloads" rmmod xfrm_dst_acct
+	$IP netns del b
+	$IP netns del c
+	kill $victim 2>/dev/null
+	check "kmemleak finds nothing" kmemleak_check
+	echo "ipv6m: $failures failures"
+	[ "$failures" -eq 0 ]
+}
+
+main
