@@ -6,6 +6,10 @@
 #   make demo         the defect and the fix side by side, in a VM
 #   make e2e          the IPsec scenario on Debian's, the stock and the affected kernel
 #   make bench        what the module costs, measured in the test VM
+#   make torture      load/unload under traffic, netns churn and CPU hotplug
+#   make debug        KUnit and e2e on the debug kernels (KASAN, lockdep, kmemleak)
+#   make faults       every allocation of load and netns creation failed in turn
+#   make ipv6m        IPv6 built as a module, loaded before and after this one
 #   make deb          xfrm-dst-acct-dkms_<version>_all.deb in out/
 #   make clean
 
@@ -37,6 +41,18 @@ e2e:
 bench:
 	scripts/bench/run.sh
 
+torture:
+	scripts/torture/run.sh
+
+debug:
+	scripts/torture/debug-suites.sh
+
+faults:
+	scripts/torture/faults.sh
+
+ipv6m:
+	scripts/torture/ipv6m.sh
+
 deb:
 	scripts/deb/build.sh
 
@@ -46,4 +62,4 @@ deb-roundtrip: deb
 test-status:
 	scripts/status/test.sh
 
-.PHONY: all modules clean check test demo e2e bench deb deb-roundtrip test-status
+.PHONY: all modules clean check test demo e2e bench torture debug faults ipv6m deb deb-roundtrip test-status
