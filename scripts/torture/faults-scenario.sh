@@ -17,10 +17,11 @@
 #           and on the 2nd (last) allocation;
 #   netns   /proc/thread-self/fail-nth on unshare(CLONE_NEWNET): the Nth
 #           slab or page allocation of the whole creation fails: every N
-#           from the last allocation down to 20 past the module's own
-#           (which come last: its pernet operations are registered last),
-#           then every xda.stride-th (20) of the others; xda.faults=all:
-#           every N;
+#           from the last allocation down to 20 past the lowest one made
+#           by the module's code (its pernet operations are the last
+#           subsystem ones; only the device ones, loopback and tunnels,
+#           come after), then every xda.stride-th (20) of the others;
+#           xda.faults=all: every N;
 #   insmod  the same on finit_module() of xfrm_dst_acct.ko, module unloaded
 #           (the module's init runs last in a load).
 # check_clean: the call failed with ENOMEM (or the kernel tolerated the
@@ -144,6 +145,9 @@ fault_setup() {
 		echo N >$DBG/$d/ignore-gfp-wait
 		echo 0 >$DBG/$d/probability
 		echo 2 >$DBG/$d/verbose
+		# Every injection's notice, none rate limited: the site of
+		# each point comes from its stack trace.
+		echo 0 >$DBG/$d/verbose_ratelimit_interval_ms
 	done
 	echo 0 >$DBG/fail_page_alloc/min-order
 	echo N >$DBG/fail_page_alloc/ignore-gfp-highmem
@@ -161,15 +165,16 @@ fault_teardown() {
 # Read the ring buffer: turn each injection's stack trace into one
 # "kind=... site=... ours=..." summary (printed to $RUN/site) and print
 # everything else as it is, so check-log.sh still sees any real report.
-# An allocation failure warning (page allocation failure, vmalloc error)
-# caused by an injection is dropped with its stack trace.
+# An allocation failure warning (page allocation failure, vmalloc error,
+# sysctl's "could not get directory ... -12" with its dump_stack()) caused
+# by an injection is dropped with its stack trace.
 drain_log() {
 	dmesg -c | awk -v out=$RUN/site '
 	function skip(f) {
 		return f ~ /^(dump_stack|fail_dump|should_fail|__should_fail|should_failslab|prepare_alloc_pages|__alloc_pages|alloc_pages|__get_free_pages|get_zeroed_page|slab_pre_alloc_hook|kmem_cache_alloc|__kmem_cache_alloc|kmalloc|__kmalloc|kmemdup|kstrdup|kstrndup|kzalloc|krealloc|__krealloc|kvmalloc|__kvmalloc|kvzalloc|vmalloc|vzalloc|__vmalloc|__get_vm_area|get_vm_area|alloc_vmap_area|allocate_slab|new_slab|___slab_alloc|__slab_alloc|slab_alloc|kmalloc_large|kmalloc_order|__alloc_pages_bulk|alloc_pages_bulk|kvasprintf|kasprintf|kmemleak|kasan|__kasan)/
 	}
 	/FAULT_INJECTION: forcing a failure/ { inf = 1; kind = ""; n = 0; sites = ""; ours = "no"; next }
-	/page allocation failure:|vmalloc error:/ { drop = 1; next }
+	/page allocation failure:|vmalloc error:|sysctl could not get directory: .* -12$/ { drop = 1; next }
 	inf && /name [a-z_]*, interval/ { kind = $0; sub(/.*name /, "", kind); sub(/,.*/, "", kind); next }
 	(inf || drop) && /<\/TASK>/ {
 		if (inf) { printf "kind=%s site=%s ours=%s\n", kind, (sites == "" ? "?" : sites), ours > out }
@@ -288,8 +293,8 @@ calls() {
 	say "$step: the call passes $CALLS injection points (${4#result=})"
 }
 
-# sweep STEP TOTAL CALL...: inject at N = TOTAL, TOTAL-1, ... down to 15
-# points past the last one in our code (and the ops_init() just before it),
+# sweep STEP TOTAL CALL...: inject at N = TOTAL, TOTAL-1, ... down to 20
+# points past the lowest one in our code (all of them if none is found),
 # then every STRIDE-th point of the rest; with xda.faults=all, every N from
 # 1 up until the call makes fewer than N allocations.
 sweep() {
@@ -306,7 +311,7 @@ sweep() {
 	while [ $nth -ge 1 ] && [ $after -lt 20 ]; do
 		inject $step $nth "$@"
 		case $site in
-		*"ours=yes"* | *site=ops_init*) seen=1 after=0 ;;
+		*"ours=yes"*) seen=1 after=0 ;;
 		*) [ $seen = 1 ] && after=$((after + 1)) ;;
 		esac
 		nth=$((nth - 1))
