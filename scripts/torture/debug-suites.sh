@@ -5,6 +5,7 @@
 # Usage: scripts/torture/debug-suites.sh [--kunit] [KERNEL...]
 #        KERNEL: stock|affected (default: both), run on KERNEL-debug
 #        --kunit: the KUnit runs only, no e2e (what make test runs)
+#        --e2e: the e2e runs only
 #
 # Runs, as in scripts/test.sh (kernel, mode, expected verdict):
 #   stock-debug    auto   no       stock-debug    force  no
@@ -108,7 +109,7 @@ run_kunit() {	# run_kunit VARIANT MODE EXPECT KDIR
 # Lighter traffic than make e2e (XDA_DEBUG_E2E_ARGS): the debug kernel is
 # there to find memory and locking errors, and runs several times slower.
 E2E_RUNS="stock:force affected:auto affected:hot"
-E2E_ARGS=${XDA_DEBUG_E2E_ARGS:-xda.waves=2 xda.hotwave=2 xda.conns=100 xda.gc=200}
+E2E_ARGS=${XDA_DEBUG_E2E_ARGS:-xda.waves=2 xda.hotwave=2 xda.conns=20 xda.gc=200}
 
 prepare_e2e() {	# prepare_e2e VARIANT: the initramfs, in $WORK/VARIANT/e2e.cpio.gz
 	local dir=$WORK/$1
@@ -170,10 +171,11 @@ run_e2e() {	# run_e2e VARIANT MODE KDIR
 }
 
 main() {
-	local kernels=() base variant kdir run v mode expect dir e2e=1
+	local kernels=() base variant kdir run v mode expect dir e2e=1 kunit=1
 	for base in "$@"; do
 		case $base in
 		--kunit) e2e=0 ;;
+		--e2e) kunit=0 ;;
 		*) kernels+=("$base") ;;
 		esac
 	done
@@ -182,7 +184,7 @@ main() {
 	for base in "${kernels[@]}"; do
 		case $base in
 		stock | affected) ;;
-		*) echo "usage: $0 [--kunit] [stock|affected]..." >&2; exit 2 ;;
+		*) echo "usage: $0 [--kunit|--e2e] [stock|affected]..." >&2; exit 2 ;;
 		esac
 		variant=$base-debug
 		dir=$WORK/$variant
@@ -211,7 +213,8 @@ main() {
 			"$ROOT/scripts/torture/kmemleak.sh" >/dev/null
 		for run in $RUNS; do
 			IFS=: read -r v mode expect <<<"$run"
-			[ "$v" = "$base" ] && run_kunit "$variant" "$mode" "$expect" "$kdir"
+			[ $kunit = 1 ] && [ "$v" = "$base" ] &&
+				run_kunit "$variant" "$mode" "$expect" "$kdir"
 		done
 		[ $e2e = 1 ] || continue
 		if prepare_e2e "$variant"; then
