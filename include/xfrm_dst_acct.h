@@ -94,6 +94,13 @@ long xda_storage_outstanding(void);
 extern enum xda_mode xda_mode;
 int xda_pernet_init(void);
 void xda_pernet_exit(void);
+/*
+ * Kept apart from xda_pernet_init()/exit(), which the KUnit suites also
+ * run: they run inside the module notifier chain that loads them, where
+ * (un)registering a module notifier deadlocks.
+ */
+int xda_ipv6_watch(void);
+void xda_ipv6_unwatch(void);
 enum xda_verdict xda_verdict_of(enum xda_family family);
 enum xda_owner xda_owner_of(struct net *net, enum xda_family family,
 			    s64 *attach_value);

@@ -115,6 +115,11 @@ static int __init xda_init(void)
 	if (err)
 		return err;
 	err = xda_pernet_init();
+	if (!err) {
+		err = xda_ipv6_watch();
+		if (err)
+			xda_pernet_exit();
+	}
 	if (err) {
 		xda_hotplug_exit();
 		pr_err(XDA_NAME ": not loaded: %d\n", err);
@@ -128,6 +133,7 @@ static int __init xda_init(void)
 
 static void __exit xda_exit(void)
 {
+	xda_ipv6_unwatch();
 	xda_pernet_exit();
 	xda_hotplug_exit();
 	pr_info(XDA_NAME ": unloaded, every namespace back on the kernel's storage\n");

@@ -372,23 +372,31 @@ static struct notifier_block xda_module_nb = {
 	.notifier_call = xda_module_event,
 };
 
-static int xda_ipv6_watch(void)
+/*
+ * Called after xda_pernet_init(): ipv6 may have gone live since it
+ * attached, so look once more after the notifier is in place.
+ */
+int xda_ipv6_watch(void)
 {
-	return register_module_notifier(&xda_module_nb);
+	int err = register_module_notifier(&xda_module_nb);
+
+	if (!err)
+		schedule_work(&xda_ipv6_work);
+	return err;
 }
 
-static void xda_ipv6_unwatch(void)
+void xda_ipv6_unwatch(void)
 {
 	unregister_module_notifier(&xda_module_nb);
 	cancel_work_sync(&xda_ipv6_work);
 }
 #else
-static int xda_ipv6_watch(void)
+int xda_ipv6_watch(void)
 {
 	return 0;
 }
 
-static void xda_ipv6_unwatch(void)
+void xda_ipv6_unwatch(void)
 {
 }
 #endif
@@ -406,8 +414,6 @@ int xda_pernet_init(void)
 	err = xda_attach_live_locked();
 	xda_attaching = !err;
 	mutex_unlock(&xda_lock);
-	if (!err)
-		err = xda_ipv6_watch();
 	if (err)
 		xda_pernet_exit();
 	return err;
@@ -424,7 +430,6 @@ void xda_pernet_exit(void)
 	LIST_HEAD(batch);
 	int f;
 
-	xda_ipv6_unwatch();
 	mutex_lock(&xda_lock);
 	xda_attaching = false;
 	list_for_each_entry(xn, &xda_nets, node)
