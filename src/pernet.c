@@ -39,6 +39,8 @@ static LIST_HEAD(xda_nets);
 static enum xda_verdict xda_verdict[XDA_NR_FAMILIES];
 /* Attach new namespaces at once; off while loading and unloading. */
 static bool xda_attaching;
+/* xda_net_ops registered: net_generic() holds our data in every net. */
+static bool xda_registered;
 
 struct dst_ops *xda_dst_ops_of(struct net *net, enum xda_family family)
 {
@@ -337,18 +339,85 @@ unsigned int xda_owned_namespaces(void)
  * With IPv6 built as a module, its xfrm code may set up the IPv6 dst_ops
  * after we were loaded (on affected kernels by copying the template into
  * every namespace).  Once ipv6 is live, take those copies in.
+ *
+ * New namespaces: 3.10 .. 4.3 copy the IPv6 dst_ops in xfrm's own .init,
+ * before ours.  Where ipv6.ko does it in a pernet .init of its own
+ * (xfrm6_net_init() on later kernels), an ipv6 loaded after us does it
+ * after our .init; xda_ipv6_late_ops, registered once ipv6 is live, run
+ * after ipv6's and take the copy in while the namespace is being set up.
  */
+static bool xda_ipv6_absent_at_load;
+static bool xda_ipv6_late_registered;
+
+/* Has ipv6 set up init_net's IPv6 dst_ops? */
+static bool xda_ipv6_ready(void)
+{
+	struct xda_slot probe;
+
+	xda_slot_init(&probe, &xda_dst_ops_of(&init_net, XDA_IPV6)->pcpuc_entries);
+	return xda_slot_present(&probe);
+}
+
+/* Before our .init runs anywhere: did ipv6 come before us? */
+static void xda_ipv6_note_load(void)
+{
+	xda_ipv6_absent_at_load = !xda_ipv6_ready();
+}
+
+/* Take in every IPv6 copy set up since our .init saw none. */
+static void xda_take_in_ipv6_locked(struct xda_net *xn)
+{
+	struct xda_slot *slot = &xn->slot[XDA_IPV6];
+
+	if (!xda_slot_present(slot))
+		xda_slot_init(slot, slot->fbc);
+}
+
+/* A namespace being set up, after ipv6's .init: nothing counts in it yet. */
+static int __net_init xda_net_init_ipv6_late(struct net *net)
+{
+	struct xda_net *xn;
+	int err = 0;
+
+	mutex_lock(&xda_lock);
+	/*
+	 * Only after our .init: not while the KUnit suites have our
+	 * operations unregistered, nor once they re-registered them after
+	 * these (their .init then runs after ipv6's and needs no help).
+	 */
+	xn = xda_registered ? xda_net(net) : NULL;
+	if (xn && xn->slot[XDA_IPV6].fbc) {
+		if (!xda_slot_present(&xn->slot[XDA_IPV6])) {
+			xda_take_in_ipv6_locked(xn);
+			xda_judge(xn);
+			if (xda_attaching)
+				err = xda_attach_new_locked(xn);
+		}
+	}
+	mutex_unlock(&xda_lock);
+	return err;
+}
+
+static struct pernet_operations xda_ipv6_late_ops = {
+	.init = xda_net_init_ipv6_late,
+};
+
 static void xda_ipv6_live(struct work_struct *work)
 {
 	struct xda_net *xn;
 
-	mutex_lock(&xda_lock);
-	list_for_each_entry(xn, &xda_nets, node) {
-		struct xda_slot *slot = &xn->slot[XDA_IPV6];
+	/*
+	 * Outside xda_lock: registering runs the .init above for every
+	 * namespace alive, which takes it.  Those are taken in below.
+	 */
+	if (xda_ipv6_absent_at_load && !xda_ipv6_late_registered &&
+	    xda_ipv6_ready())
+		xda_ipv6_late_registered =
+			!register_pernet_subsys(&xda_ipv6_late_ops);
 
-		if (!xda_slot_present(slot))
-			xda_slot_init(slot, slot->fbc);
-	}
+	mutex_lock(&xda_lock);
+	list_for_each_entry(xn, &xda_nets, node)
+		xda_take_in_ipv6_locked(xn);
 	list_for_each_entry(xn, &xda_nets, node)
 		xda_judge(xn);
 	if (xda_attaching && xda_attach_live_locked())
@@ -389,8 +458,15 @@ void xda_ipv6_unwatch(void)
 {
 	unregister_module_notifier(&xda_module_nb);
 	cancel_work_sync(&xda_ipv6_work);
+	if (xda_ipv6_late_registered)
+		unregister_pernet_subsys(&xda_ipv6_late_ops);
+	xda_ipv6_late_registered = false;
 }
 #else
+static void xda_ipv6_note_load(void)
+{
+}
+
 int xda_ipv6_watch(void)
 {
 	return 0;
@@ -405,12 +481,14 @@ int xda_pernet_init(void)
 {
 	int err;
 
+	xda_ipv6_note_load();
 	/* .init runs for every existing namespace; none is attached yet. */
 	err = register_pernet_subsys(&xda_net_ops);
 	if (err)
 		return err;
 
 	mutex_lock(&xda_lock);
+	xda_registered = true;
 	err = xda_attach_live_locked();
 	xda_attaching = !err;
 	mutex_unlock(&xda_lock);
@@ -432,6 +510,7 @@ void xda_pernet_exit(void)
 
 	mutex_lock(&xda_lock);
 	xda_attaching = false;
+	xda_registered = false;
 	list_for_each_entry(xn, &xda_nets, node)
 		for (f = 0; f < XDA_NR_FAMILIES; f++)
 			if (xda_slot_owned(&xn->slot[f]))
