@@ -17,7 +17,7 @@
 #           and on the 2nd (last) allocation;
 #   netns   /proc/thread-self/fail-nth on unshare(CLONE_NEWNET): the Nth
 #           slab or page allocation of the whole creation fails: every N
-#           from the last allocation down to 20 past the lowest one made
+#           from the last allocation down to 40 past the lowest one made
 #           by the module's code (its pernet operations are the last
 #           subsystem ones; only the device ones, loopback and tunnels,
 #           come after), then every xda.stride-th (20) of the others;
@@ -293,8 +293,9 @@ calls() {
 	say "$step: the call passes $CALLS injection points (${4#result=})"
 }
 
-# sweep STEP TOTAL CALL...: inject at N = TOTAL, TOTAL-1, ... down to 20
-# points past the lowest one in our code (all of them if none is found),
+# sweep STEP TOTAL CALL...: inject at N = TOTAL, TOTAL-1, ... down to 40
+# points past the lowest one in our code (all of them if none is found;
+# 40: kmemleak's own allocations for our percpu storage lie between),
 # then every STRIDE-th point of the rest; with xda.faults=all, every N from
 # 1 up until the call makes fewer than N allocations.
 sweep() {
@@ -308,7 +309,7 @@ sweep() {
 		return
 	fi
 	nth=$total seen=0 after=0
-	while [ $nth -ge 1 ] && [ $after -lt 20 ]; do
+	while [ $nth -ge 1 ] && [ $after -lt 40 ]; do
 		inject $step $nth "$@"
 		case $site in
 		*"ours=yes"*) seen=1 after=0 ;;
