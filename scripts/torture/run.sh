@@ -137,7 +137,7 @@ run_model() {
 			seconds=$((TOTAL_SECONDS / 5))
 			[ "$kind" = debug ] && seconds=$((TOTAL_SECONDS - seconds))
 		fi
-		run_kernel "$model" "$kind" "$seconds" || status=1
+		run_kernel "$model" "$kind" "$seconds" || why+=("the $kind kernel's run failed")
 		line=$(cat "$WORK/$model$([ "$kind" = debug ] && echo -debug)/result" 2>/dev/null)
 		v=$(field "$line" cycles) && cycles=$((cycles + ${v:-0}))
 		v=$(field "$line" netns_churned) && churned=$((churned + ${v:-0}))
