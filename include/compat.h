@@ -3,6 +3,18 @@
  * Every difference between the kernels this module supports (3.10 to 6.x)
  * lives here, so that the rest of the code is written against one API.
  * Each shim names the release that changed the interface.
+ *
+ * Which branches run where.  CI boots 6.1 (the test kernels and Debian's)
+ * and Debian's 6.12 and 6.12-rt, and runs the KUnit suites a second time
+ * with XDA_NETNS_EXIT_BATCH, so it runs: READ_ONCE, MODULE_SOFTDEP,
+ * synchronize_rcu(), both namespace-exit paths, the cpuhp state,
+ * proc_create_net_single(), cpus_read_lock(), and on 6.12 the
+ * preemptible-adder wait.  Only the kernels they name reach the others:
+ * ACCESS_ONCE (before 3.19), synchronize_sched() (before 4.20), the CPU
+ * notifier (before 4.10), single_open_net() (before 4.18; 6.1 no longer
+ * exports it), get_online_cpus() (before 4.13), the 6.13 string
+ * namespaces, and the refusal without CONFIG_TASKS_RCU.  `make e2e`
+ * with KERNEL= on a 3.10 and a 4.1 kernel runs the first five.
  */
 #ifndef XFRM_DST_ACCT_COMPAT_H
 #define XFRM_DST_ACCT_COMPAT_H
@@ -36,25 +48,72 @@
 #define MODULE_SOFTDEP(dep) MODULE_INFO(softdep, dep)
 #endif
 
+/* cpus_read_lock() since 4.13; get_online_cpus() before. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 13, 0)
+#define xda_cpus_read_lock() cpus_read_lock()
+#define xda_cpus_read_unlock() cpus_read_unlock()
+#else
+#define xda_cpus_read_lock() get_online_cpus()
+#define xda_cpus_read_unlock() put_online_cpus()
+#endif
+
 /*
- * Adders run percpu_counter_add_batch() with preemption disabled.  Until
- * 4.20 only synchronize_sched() waited for such sections; since then
- * synchronize_rcu() does.
+ * How long an adder (percpu_counter_add_batch(), __percpu_counter_add()
+ * before 4.13) can hold the fbc->counters it loaded.  Until 6.10 it runs
+ * with preemption disabled: stop_machine() never finds one half done, and
+ * once every CPU has passed a grace period none holds an old pointer.
+ * Until 4.20 only synchronize_sched() waited for such sections; since
+ * then synchronize_rcu() does.
+ *
+ * Since 6.11, where the architecture has CMPXCHG_LOCAL, the fast path is
+ * this_cpu_try_cmpxchg() without preempt_disable() ("percpu_counter: add
+ * a cmpxchg-based _add_batch variant"): on a preemptible kernel an adder
+ * can be preempted between loading fbc->counters and the cmpxchg, and so
+ * outlive both stop_machine() and synchronize_rcu().  A preempted task has
+ * not passed a voluntary context switch, so synchronize_rcu_tasks() waits
+ * for it; without CONFIG_TASKS_RCU that is only synchronize_rcu(), and
+ * nothing can: counters in use are then never given storage of their own
+ * (mode=force is refused, mode=auto only observes).
  */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0) && \
+	defined(CONFIG_HAVE_CMPXCHG_LOCAL) && defined(CONFIG_PREEMPTION)
+#define XDA_ADDERS_PREEMPTIBLE 1
+#ifdef CONFIG_TASKS_RCU
+#define XDA_SWAP_UNSAFE 0
+#else
+#define XDA_SWAP_UNSAFE 1
+#endif
+static inline void xda_wait_for_adders(void)
+{
+	synchronize_rcu();		/* adders in softirq or with irqs off */
+	synchronize_rcu_tasks();	/* preempted adders */
+}
+#else
+#define XDA_ADDERS_PREEMPTIBLE 0
+#define XDA_SWAP_UNSAFE 0
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 20, 0)
 #define xda_wait_for_adders() synchronize_rcu()
 #else
 #define xda_wait_for_adders() synchronize_sched()
 #endif
+#endif
+#define XDA_SWAP_UNSAFE_WHY \
+	"preempted tasks can update percpu counters here and this kernel has no CONFIG_TASKS_RCU to wait for them"
 
 /*
  * pernet_operations.pre_exit since 5.3: every dying namespace's pre_exit
  * runs, then the kernel waits for an RCU grace period, then its exit.
+ * Before, .exit and .exit_batch, with the grace period in the module;
+ * that path also works later, and XDA_NETNS_EXIT_BATCH (Kbuild:
+ * XDA_NETNS_EXIT=exit_batch) selects it so that CI runs it on 6.1.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 3, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 3, 0) && \
+	!defined(XDA_NETNS_EXIT_BATCH)
 #define XDA_HAVE_PERNET_PRE_EXIT 1
+#define XDA_NETNS_EXIT_PATH "pre_exit"
 #else
 #define XDA_HAVE_PERNET_PRE_EXIT 0
+#define XDA_NETNS_EXIT_PATH "exit_batch"
 #endif
 
 /*
@@ -137,15 +196,31 @@ static inline struct net *xda_seq_net(struct seq_file *seq)
 	return seq->private;
 }
 
+/* dst_alloc() has no initial_ref argument since 6.3 (used by the KUnit suites). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define xda_dst_alloc(ops, obsolete, flags) dst_alloc(ops, NULL, obsolete, flags)
+#else
+#define xda_dst_alloc(ops, obsolete, flags) dst_alloc(ops, NULL, 1, obsolete, flags)
+#endif
+
 /*
- * Symbols exported only for the KUnit suites, in their own namespace: the
- * definition of <kunit/visibility.h> (6.2, and Debian's 6.1), for every
- * kernel.
+ * Symbols exported only for the KUnit suites, in their own namespace:
+ * <kunit/visibility.h> since 6.2 (and in Debian's 6.1), defined here the
+ * same way for earlier kernels.  The namespace is a string literal since
+ * 6.13 ("module: Convert symbol namespace to string literal"), for
+ * EXPORT_SYMBOL_NS() and MODULE_IMPORT_NS() alike.
  */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#include <kunit/visibility.h>
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define XDA_KUNIT_NS "EXPORTED_FOR_KUNIT_TESTING"
+#else
+#define XDA_KUNIT_NS EXPORTED_FOR_KUNIT_TESTING
+#endif
 #ifndef EXPORT_SYMBOL_IF_KUNIT
 #if IS_ENABLED(CONFIG_KUNIT)
-#define EXPORT_SYMBOL_IF_KUNIT(sym)					\
-	EXPORT_SYMBOL_NS(sym, EXPORTED_FOR_KUNIT_TESTING)
+#define EXPORT_SYMBOL_IF_KUNIT(sym) EXPORT_SYMBOL_NS(sym, XDA_KUNIT_NS)
 #else
 #define EXPORT_SYMBOL_IF_KUNIT(sym)
 #endif

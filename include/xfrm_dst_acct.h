@@ -53,7 +53,11 @@ enum xda_owner {
  * @kernel_shared: @kernel_storage is shared with other counters, so its
  *	slots hold nothing that can be credited to this counter
  * @own: this module's storage while installed in @fbc, else NULL
- * @spare: storage allocated for the next install, not yet visible
+ * @spare: storage allocated for the next install, or handed back and not
+ *	yet freed; not visible to adders that load fbc->counters afresh
+ * @handed_sum: the sum of the storage that a swap of live counters
+ *	replaced, when it replaced it (see xda_slot_fold_late())
+ * @retiring: @own handed back as the namespace is dismantled, not yet freed
  * @attach_value: the counter's value, as the kernel reported it, when @own
  *	was installed
  * @batch_node: links the slot into a batch of slots changed together
@@ -65,17 +69,22 @@ struct xda_slot {
 	s32 __percpu *kernel_storage;
 	s32 __percpu *own;
 	s32 __percpu *spare;
+	s64 handed_sum;
 #endif
 	bool kernel_shared;
+	bool retiring;
 	s64 attach_value;
 	struct list_head batch_node;
 	struct list_head owned_node;
 };
 
 /* storage.c: the storage swap itself */
-void xda_slot_init(struct xda_slot *slot, struct percpu_counter *fbc);
+void xda_slot_init(struct xda_slot *slot, struct percpu_counter *fbc,
+		   bool present);
+bool xda_slot_take_in(struct xda_slot *slot);
 bool xda_slot_present(const struct xda_slot *slot);
 bool xda_slot_owned(const struct xda_slot *slot);
+bool xda_slot_retiring(const struct xda_slot *slot);
 bool xda_same_storage(const struct xda_slot *a, const struct xda_slot *b);
 int xda_batch_prepare(struct list_head *batch);
 void xda_batch_unprepare(struct list_head *batch);
@@ -100,6 +109,7 @@ void xda_pernet_exit(void);
  * (un)registering a module notifier deadlocks.
  */
 int xda_ipv6_watch(void);
+/* After xda_pernet_exit(), or a failed load: also lets ipv6.ko go. */
 void xda_ipv6_unwatch(void);
 enum xda_verdict xda_verdict_of(enum xda_family family);
 enum xda_owner xda_owner_of(struct net *net, enum xda_family family,
@@ -108,7 +118,8 @@ struct dst_ops *xda_dst_ops_of(struct net *net, enum xda_family family);
 unsigned int xda_owned_namespaces(void);
 
 /* gc_thresh.c: the optional gc_thresh policy */
-void xda_gc_thresh_raise(struct net *net, unsigned int *saved);
+void xda_gc_thresh_raise(struct net *net, enum xda_family family,
+			 unsigned int *saved);
 void xda_gc_thresh_restore(struct net *net, const unsigned int *saved);
 
 /* proc.c: /proc/net/xfrm_dst_acct */

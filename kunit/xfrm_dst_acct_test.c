@@ -32,12 +32,14 @@
 
 #include "xfrm_dst_acct.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS(XDA_KUNIT_NS);
 
 /*
- * What the harness tells the netns suite, one key=value a line:
+ * What the harness tells the suites, one key=value a line:
  *   expect_affected=yes|no   whether the module must find the kernel affected
  *   victim_pid=N             a process alone in a namespace it may destroy
+ *   cases=none               skip every case: the module is loaded only for
+ *                            its parameters (fault injection)
  * A file, because KUnit runs a module's suites before its parameters are set.
  */
 #define SETTINGS_PATH "/run/xfrm_dst_acct_test.conf"
@@ -97,7 +99,7 @@ struct dst_job {
 
 static struct dst_entry *dst_new(struct dst_ops *ops, bool xfrm)
 {
-	struct dst_entry *dst = dst_alloc(ops, NULL, 1, DST_OBSOLETE_NONE, 0);
+	struct dst_entry *dst = xda_dst_alloc(ops, DST_OBSOLETE_NONE, 0);
 
 	/* What xfrm_alloc_dst() does, so that xfrm's destroy hook is safe. */
 	if (dst && xfrm)
@@ -184,7 +186,7 @@ static struct model *model_new(struct kunit *test, bool shared)
 		memcpy(&m->ns[i], &m->template, sizeof(m->template));
 		if (!shared)	/* fixed: each copy gets its own */
 			KUNIT_ASSERT_EQ(test, dst_entries_init(&m->ns[i]), 0);
-		xda_slot_init(&m->slot[i], &m->ns[i].pcpuc_entries);
+		xda_slot_init(&m->slot[i], &m->ns[i].pcpuc_entries, true);
 		m->slot[i].kernel_shared = shared;
 	}
 	return m;
@@ -600,6 +602,100 @@ static void cpu_offline_keeps_share(struct kunit *test)
 }
 
 /*
+ * Private kernel storage (fixed kernels, mode=force) is left as it is
+ * while ours is installed, so a CPU that dies meanwhile leaves its slot
+ * of it unfolded: the kernel folds whatever fbc->counters points to.
+ * Handing the storage back, by unload or as the namespace goes, must not
+ * lose that slot's share while the CPU is still offline.
+ */
+static void cpu_offline_private_storage(struct kunit *test)
+{
+	struct model *m = model_new(test, false);
+	struct dst_entry *a[BATCH], *b[BATCH];
+
+	need_two_cpus(test);
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU))
+		kunit_skip(test, "no CPU hotplug in this kernel");
+	alloc_on(test, 1, &m->ns[0], a, 10, false);
+	alloc_on(test, 1, &m->ns[1], b, 7, false);
+	KUNIT_ASSERT_EQ(test, slot_of(&m->ns[0], 1), 10);
+	model_attach(test, m, 0, 2);
+
+	KUNIT_ASSERT_EQ_MSG(test, remove_cpu(1), 0, "cannot take CPU 1 offline");
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), 10LL);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), 7LL);
+	model_detach(m, 0, 1);			/* unload */
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), 10LL);
+	xda_slot_retire_begin(&m->slot[1]);	/* namespace dismantled */
+	xda_wait_for_adders();
+	xda_slot_retire_end(&m->slot[1]);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), 7LL);
+	free_on(0, a, 10);
+	free_on(0, b, 7);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), 0LL);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), 0LL);
+	KUNIT_ASSERT_EQ(test, add_cpu(1), 0);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), 0LL);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[1]), 0LL);
+	model_free(m);
+}
+
+/* ---- an adder on each CPU while the storage changes hands ---- */
+
+struct adder {
+	struct percpu_counter *fbc;
+	long adds;
+	struct task_struct *task;
+};
+
+static int adder_fn(void *arg)
+{
+	struct adder *a = arg;
+
+	while (!kthread_should_stop()) {
+		percpu_counter_add_batch(a->fbc, 1, BATCH);
+		/* A kernel thread that never sleeps must say where it may. */
+		if (!(++a->adds & 1023))
+			cond_resched_tasks_rcu_qs();
+	}
+	return 0;
+}
+
+/*
+ * Where an adder can be preempted between loading fbc->counters and
+ * updating the slot (compat.h: 6.11 and later), the stopper thread of
+ * every stop_machine() preempts the adder running on its CPU, often right
+ * there; it resumes after the swap with the old pointer.  Every update
+ * must be counted all the same, and none may land in freed storage.
+ */
+static void swap_under_busy_adders(struct kunit *test)
+{
+	struct model *m = model_new(test, false);
+	struct adder a[2] = { { .fbc = &m->ns[0].pcpuc_entries },
+			      { .fbc = &m->ns[0].pcpuc_entries } };
+	int cpu, cycle;
+
+	need_two_cpus(test);
+	for (cpu = 0; cpu < 2; cpu++) {
+		a[cpu].task = kthread_create(adder_fn, &a[cpu], "xda_adder/%d",
+					     cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(a[cpu].task));
+		kthread_bind(a[cpu].task, cpu);
+		wake_up_process(a[cpu].task);
+	}
+	for (cycle = 0; cycle < 30; cycle++) {
+		model_attach(test, m, 0, 1);
+		usleep_range(5000, 10000);
+		model_detach(m, 0, 1);
+		usleep_range(5000, 10000);
+	}
+	kthread_stop(a[0].task);
+	kthread_stop(a[1].task);
+	KUNIT_EXPECT_EQ(test, exact(&m->ns[0]), (s64)(a[0].adds + a[1].adds));
+	model_free(m);
+}
+
+/*
  * A namespace dismantled while its entries are still being freed: its own
  * storage is handed back and freed, and later frees must reach neither
  * that memory (now likely reused) nor any other namespace.
@@ -685,15 +781,20 @@ static struct kunit_case model_cases[] = {
 	KUNIT_CASE(attach_seeds),
 	KUNIT_CASE(detach_is_continuous),
 	KUNIT_CASE(cpu_offline_keeps_share),
+	KUNIT_CASE(cpu_offline_private_storage),
+	KUNIT_CASE(swap_under_busy_adders),
 	KUNIT_CASE(retire_then_free),
 	KUNIT_CASE(prepare_failure_changes_nothing),
 	{}
 };
 
+static int case_init(struct kunit *test);
+
 static struct kunit_suite model_suite = {
 	.name = "xfrm_dst_acct_model",
 	.suite_init = model_suite_init,
 	.suite_exit = model_suite_exit,
+	.init = case_init,
 	.test_cases = model_cases,
 };
 
@@ -754,6 +855,13 @@ static const char *setting(struct kunit *test, const char *key)
 			return line + klen + 1;
 	}
 	return "";
+}
+
+static int case_init(struct kunit *test)
+{
+	if (!strcmp(setting(test, "cases"), "none"))
+		kunit_skip(test, "cases=none: loaded for its parameters only");
+	return 0;
 }
 
 static bool should_own(enum xda_family f)
@@ -1021,6 +1129,7 @@ static struct kunit_case netns_cases[] = {
 
 static struct kunit_suite netns_suite = {
 	.name = "xfrm_dst_acct_netns",
+	.init = case_init,
 	.test_cases = netns_cases,
 };
 

@@ -4,20 +4,29 @@
  *
  * A percpu_counter's value is fbc->count plus the sum of the slots in
  * fbc->counters.  An adder (percpu_counter_add_batch()) works on the slot
- * of the CPU it runs on, with preemption disabled, and once that slot
- * reaches the batch it folds the slot into fbc->count under fbc->lock.
- * When two counters share one slot array, a fold credits one counter with
- * what the other added.  On affected kernels every namespace's xfrm
- * dst_ops is a struct copy of one template and so shares its slots.
+ * of the CPU it runs on, and once that slot reaches the batch it folds the
+ * slot into fbc->count under fbc->lock.  When two counters share one slot
+ * array, a fold credits one counter with what the other added.  On
+ * affected kernels every namespace's xfrm dst_ops is a struct copy of one
+ * template and so shares its slots.
  *
  * The invariant kept by every function below: a counter reports the same
  * value just before and just after its slots change hands.  The only
  * exception is a counter leaving shared slots: those hold a mix of every
  * namespace's updates, none of which can be credited to this counter, so
  * it starts again from zero (see xda_slot_install()).
+ *
+ * Slots of CPUs that are not online: __percpu_counter_sum() leaves them
+ * out, and a CPU's slot is folded when it dies, by the kernel for counters
+ * on its list and by xda_fold_dead_cpu() for storage installed here.  So
+ * outside CPU hotplug the slots of offline CPUs hold zero, with one
+ * exception: private kernel storage (fixed kernels, mode=force) that was
+ * not installed when its CPU died keeps that CPU's slot as it was.  It is
+ * folded when the storage is handed back (xda_storage_fold_offline()).
  */
 
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
@@ -27,9 +36,13 @@
 
 #if XDA_HAVE_PERCPU_SLOTS
 
-/* Slots whose own storage is installed, for xda_fold_dead_cpu(). */
+/*
+ * Slots whose own storage is installed, for xda_fold_dead_cpu().  A raw
+ * lock: it is taken inside stop_machine() with interrupts off, where a
+ * PREEMPT_RT spinlock_t would sleep.
+ */
 static LIST_HEAD(xda_owned_slots);
-static DEFINE_SPINLOCK(xda_owned_lock);
+static DEFINE_RAW_SPINLOCK(xda_owned_lock);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 static atomic_t xda_alloc_countdown = ATOMIC_INIT(0);
@@ -100,19 +113,50 @@ static s64 xda_storage_sum(s32 __percpu *storage)
 	return sum;
 }
 
-void xda_slot_init(struct xda_slot *slot, struct percpu_counter *fbc)
+/*
+ * Zero the slots of CPUs that are not online, as the kernel would have
+ * folded them had this storage been installed when those CPUs died; their
+ * values are in fbc->count since the install.  Call with fbc->lock held
+ * and CPU hotplug excluded.
+ */
+static void xda_storage_fold_offline(s32 __percpu *storage)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			*per_cpu_ptr(storage, cpu) = 0;
+}
+
+/*
+ * @present: whether the family's xfrm code has initialised this copy; if
+ * not, the slot stays absent until xda_slot_take_in().
+ */
+void xda_slot_init(struct xda_slot *slot, struct percpu_counter *fbc,
+		   bool present)
 {
 	slot->fbc = fbc;
-	/* NULL until the family's xfrm code has initialised this copy. */
-	slot->kernel_storage = READ_ONCE(fbc->counters);
+	slot->kernel_storage = NULL;
 	slot->kernel_shared = false;
 	slot->own = NULL;
 	slot->spare = NULL;
+	slot->handed_sum = 0;
+	slot->retiring = false;
 	slot->attach_value = 0;
 	INIT_LIST_HEAD(&slot->batch_node);
 	INIT_LIST_HEAD(&slot->owned_node);
+	if (present)
+		xda_slot_take_in(slot);
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_slot_init);
+
+/* Note the kernel's storage; NULL until the family's xfrm code set it up. */
+bool xda_slot_take_in(struct xda_slot *slot)
+{
+	slot->kernel_storage = READ_ONCE(slot->fbc->counters);
+	return xda_slot_present(slot);
+}
+EXPORT_SYMBOL_IF_KUNIT(xda_slot_take_in);
 
 bool xda_slot_present(const struct xda_slot *slot)
 {
@@ -125,6 +169,11 @@ bool xda_slot_owned(const struct xda_slot *slot)
 	return slot->own;
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_slot_owned);
+
+bool xda_slot_retiring(const struct xda_slot *slot)
+{
+	return slot->retiring;
+}
 
 /* Did the kernel give @a and @b the same storage? */
 bool xda_same_storage(const struct xda_slot *a, const struct xda_slot *b)
@@ -182,7 +231,8 @@ static void xda_slot_install(struct xda_slot *slot)
 	s64 value;
 
 	raw_spin_lock_irqsave(&fbc->lock, flags);
-	value = fbc->count + xda_storage_sum(fbc->counters);
+	slot->handed_sum = xda_storage_sum(fbc->counters);
+	value = fbc->count + slot->handed_sum;
 	slot->attach_value = value;
 	slot->own = slot->spare;
 	slot->spare = NULL;
@@ -190,15 +240,16 @@ static void xda_slot_install(struct xda_slot *slot)
 	fbc->counters = slot->own;
 	raw_spin_unlock_irqrestore(&fbc->lock, flags);
 
-	spin_lock(&xda_owned_lock);
+	raw_spin_lock(&xda_owned_lock);
 	list_add(&slot->owned_node, &xda_owned_slots);
-	spin_unlock(&xda_owned_lock);
+	raw_spin_unlock(&xda_owned_lock);
 }
 
 /*
  * Put the kernel's storage back.  No adder may be running on @slot.  The
  * kernel's slots were left untouched while ours were installed, so taking
- * their sum off fbc->count keeps the value continuous.
+ * their sum off fbc->count keeps the value continuous.  Our storage goes
+ * to slot->spare, to be freed once no adder can hold it.
  */
 static void xda_slot_restore(struct xda_slot *slot)
 {
@@ -206,19 +257,39 @@ static void xda_slot_restore(struct xda_slot *slot)
 	unsigned long flags;
 	s64 value;
 
-	spin_lock(&xda_owned_lock);
+	raw_spin_lock(&xda_owned_lock);
 	list_del_init(&slot->owned_node);
-	spin_unlock(&xda_owned_lock);
+	raw_spin_unlock(&xda_owned_lock);
 
 	raw_spin_lock_irqsave(&fbc->lock, flags);
-	value = fbc->count + xda_storage_sum(slot->own);
+	slot->handed_sum = xda_storage_sum(slot->own);
+	value = fbc->count + slot->handed_sum;
+	if (!slot->kernel_shared)
+		xda_storage_fold_offline(slot->kernel_storage);
 	fbc->counters = slot->kernel_storage;
 	fbc->count = value - xda_storage_sum(slot->kernel_storage);
 	raw_spin_unlock_irqrestore(&fbc->lock, flags);
 
-	/* Freed by the caller once no CPU can hold the old pointer. */
 	slot->spare = slot->own;
 	slot->own = NULL;
+}
+
+/*
+ * After a swap of live counters and xda_wait_for_adders(): credit what
+ * adders that had loaded the old pointer before the swap added to @old
+ * after it (compat.h: only where an adder can be preempted there).
+ */
+static void xda_slot_fold_late(struct xda_slot *slot, s32 __percpu *old)
+{
+	struct percpu_counter *fbc = slot->fbc;
+	unsigned long flags;
+	s64 sum;
+
+	raw_spin_lock_irqsave(&fbc->lock, flags);
+	sum = xda_storage_sum(old);
+	fbc->count += sum - slot->handed_sum;
+	slot->handed_sum = sum;
+	raw_spin_unlock_irqrestore(&fbc->lock, flags);
 }
 
 /* For a counter in a namespace still being set up: nothing can add yet. */
@@ -246,16 +317,27 @@ static int xda_batch_install_stopped(void *data)
 }
 
 /*
- * Install the prepared storage of counters that may be in use.  Adders
- * run with preemption disabled, so while stop_machine() holds every CPU
- * none is between reading fbc->counters and updating a slot: the swap
- * loses no update.  Returns how long every CPU was held, in ns.
+ * Install the prepared storage of counters that may be in use.  While
+ * stop_machine() holds every CPU, no adder that runs with preemption
+ * disabled is between reading fbc->counters and updating a slot: the swap
+ * loses no update.  Where an adder can be preempted there, it may update
+ * the kernel's storage after the swap; once it is done, what it added is
+ * credited (private storage; in shared storage it was never ours to
+ * credit, like an entry alive at the swap).  Returns how long every CPU
+ * was held, in ns.
  */
 u64 xda_batch_install_live(struct list_head *batch)
 {
 	struct xda_stopped_work work = { .batch = batch };
+	struct xda_slot *slot;
 
 	stop_machine(xda_batch_install_stopped, &work, NULL);
+	if (XDA_ADDERS_PREEMPTIBLE) {
+		xda_wait_for_adders();
+		list_for_each_entry(slot, batch, batch_node)
+			if (!slot->kernel_shared)
+				xda_slot_fold_late(slot, slot->kernel_storage);
+	}
 	return work.stopped_ns;
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_batch_install_live);
@@ -269,11 +351,21 @@ static int xda_batch_restore_stopped(void *batch)
 	return 0;
 }
 
-/* The reverse of xda_batch_install_live(); frees our storage. */
+/*
+ * The reverse of xda_batch_install_live(); frees our storage once no
+ * adder can hold it, having credited what preempted adders added to it.
+ */
 void xda_batch_restore_live(struct list_head *batch)
 {
+	struct xda_slot *slot;
+
 	stop_machine(xda_batch_restore_stopped, batch, NULL);
-	/* After stop_machine() every adder reads fbc->counters afresh. */
+	if (XDA_ADDERS_PREEMPTIBLE) {
+		xda_wait_for_adders();
+		list_for_each_entry(slot, batch, batch_node)
+			xda_slot_fold_late(slot, slot->spare);
+	}
+	/* Otherwise every adder reads fbc->counters afresh by now. */
 	xda_batch_unprepare(batch);
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_batch_restore_live);
@@ -288,26 +380,38 @@ EXPORT_SYMBOL_IF_KUNIT(xda_batch_restore_live);
  * land in shared slots reach no namespace that owns its storage.
  *
  * An adder that read the old pointer may still update our slots, or fold
- * one of them and then subtract from a slot of the new storage; either way
- * the sum over both storages is kept.  So once every such adder is gone
- * (xda_wait_for_adders()), xda_slot_retire_end() folds what is left in our
- * slots into fbc->count and the value is exact again.
+ * one of them and then subtract from a slot of the new storage (3.13 and
+ * later); either way the sum over both storages is kept.  So once every
+ * such adder is gone (xda_wait_for_adders()), xda_slot_retire_end() folds
+ * what is left in our slots into fbc->count and the value is exact again.
+ * Before 3.13 the fold zeroes the new slot instead of subtracting from it
+ * (__percpu_counter_add(): __this_cpu_write(*fbc->counters, 0) after
+ * taking fbc->lock): such a race can wipe one slot of the kernel's storage
+ * and count one of ours twice.  The kernels of those releases are affected
+ * ones, where the kernel's storage is the template's, which no namespace
+ * that owns its storage counts with, and the twice-counted slot is in the
+ * dying namespace's own count, which nothing reads any more.
  */
 void xda_slot_retire_begin(struct xda_slot *slot)
 {
 	struct percpu_counter *fbc = slot->fbc;
 	unsigned long flags;
 
-	spin_lock(&xda_owned_lock);
+	raw_spin_lock(&xda_owned_lock);
 	list_del_init(&slot->owned_node);
-	spin_unlock(&xda_owned_lock);
+	raw_spin_unlock(&xda_owned_lock);
 
+	xda_cpus_read_lock();
 	raw_spin_lock_irqsave(&fbc->lock, flags);
 	/* Private slots were left untouched: keep the value continuous. */
-	if (!slot->kernel_shared)
+	if (!slot->kernel_shared) {
+		xda_storage_fold_offline(slot->kernel_storage);
 		fbc->count -= xda_storage_sum(slot->kernel_storage);
+	}
 	WRITE_ONCE(fbc->counters, slot->kernel_storage);
 	raw_spin_unlock_irqrestore(&fbc->lock, flags);
+	xda_cpus_read_unlock();
+	slot->retiring = true;
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_slot_retire_begin);
 
@@ -323,6 +427,7 @@ void xda_slot_retire_end(struct xda_slot *slot)
 
 	xda_storage_free(slot->own);
 	slot->own = NULL;
+	slot->retiring = false;
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_slot_retire_end);
 
@@ -339,7 +444,7 @@ void xda_fold_dead_cpu(unsigned int cpu)
 	unsigned long flags;
 	s32 *pcount;
 
-	spin_lock(&xda_owned_lock);
+	raw_spin_lock(&xda_owned_lock);
 	list_for_each_entry(slot, &xda_owned_slots, owned_node) {
 		raw_spin_lock_irqsave(&slot->fbc->lock, flags);
 		pcount = per_cpu_ptr(slot->own, cpu);
@@ -347,18 +452,30 @@ void xda_fold_dead_cpu(unsigned int cpu)
 		*pcount = 0;
 		raw_spin_unlock_irqrestore(&slot->fbc->lock, flags);
 	}
-	spin_unlock(&xda_owned_lock);
+	raw_spin_unlock(&xda_owned_lock);
 }
 
 #else /* !XDA_HAVE_PERCPU_SLOTS: a percpu_counter is a plain s64 */
 
-void xda_slot_init(struct xda_slot *slot, struct percpu_counter *fbc)
+void xda_slot_init(struct xda_slot *slot, struct percpu_counter *fbc,
+		   bool present)
 {
 	slot->fbc = fbc;
 	slot->kernel_shared = false;
+	slot->retiring = false;
 	slot->attach_value = 0;
 	INIT_LIST_HEAD(&slot->batch_node);
 	INIT_LIST_HEAD(&slot->owned_node);
+}
+
+bool xda_slot_take_in(struct xda_slot *slot)
+{
+	return true;
+}
+
+bool xda_slot_retiring(const struct xda_slot *slot)
+{
+	return false;
 }
 
 bool xda_slot_present(const struct xda_slot *slot)
