@@ -121,20 +121,22 @@ static int __init xda_init(void)
 			xda_pernet_exit();
 	}
 	if (err) {
+		xda_ipv6_unwatch();
 		xda_hotplug_exit();
 		pr_err(XDA_NAME ": not loaded: %d\n", err);
 		return err;
 	}
-	pr_info(XDA_NAME ": version %s, mode=%s, affected=%s, own storage in %u namespaces\n",
+	pr_info(XDA_NAME ": version %s, mode=%s, affected=%s, own storage in %u namespaces, namespace exit: %s\n",
 		XDA_VERSION, xda_mode_names[xda_mode], xda_affected(),
-		xda_owned_namespaces());
+		xda_owned_namespaces(), XDA_NETNS_EXIT_PATH);
 	return 0;
 }
 
 static void __exit xda_exit(void)
 {
-	xda_ipv6_unwatch();
+	/* Storage handed back first: then the late IPv6 ops find none. */
 	xda_pernet_exit();
+	xda_ipv6_unwatch();
 	xda_hotplug_exit();
 	pr_info(XDA_NAME ": unloaded, every namespace back on the kernel's storage\n");
 }

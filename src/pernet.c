@@ -5,8 +5,9 @@
  * each family's xfrm dst_ops counter.
  *
  * Our pernet operations are registered after xfrm's, so .init runs after
- * xfrm has copied the dst_ops into a new namespace, and .exit runs before
- * xfrm dismantles it.
+ * xfrm has copied the dst_ops into a new namespace, and .exit (or
+ * .pre_exit) runs before xfrm dismantles it.  The exception, IPv6 built
+ * as a module and loaded after us, is handled by xda_ipv6_late_ops.
  */
 
 #include <linux/math64.h>
@@ -22,7 +23,7 @@
 
 struct xda_net {
 	struct list_head node;		/* on xda_nets */
-	bool retiring;			/* storage handed back, not yet freed */
+	struct net *net;		/* set by our .init */
 	struct xda_slot slot[XDA_NR_FAMILIES];
 	unsigned int saved_gc_thresh[XDA_NR_FAMILIES];
 };
@@ -41,6 +42,12 @@ static enum xda_verdict xda_verdict[XDA_NR_FAMILIES];
 static bool xda_attaching;
 /* xda_net_ops registered: net_generic() holds our data in every net. */
 static bool xda_registered;
+/*
+ * A live attach failed for want of memory after the load: existing
+ * namespaces keep the kernel's storage, and the attach is tried again as
+ * the next namespace is set up.
+ */
+static bool xda_attach_owed;
 
 struct dst_ops *xda_dst_ops_of(struct net *net, enum xda_family family)
 {
@@ -62,6 +69,47 @@ enum xda_verdict xda_verdict_of(enum xda_family family)
 	return READ_ONCE(xda_verdict[family]);
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_verdict_of);
+
+#if IS_MODULE(CONFIG_IPV6)
+/*
+ * IPv6 built as a module.  Its xfrm code sets up (on affected kernels:
+ * copies the template into) every namespace's IPv6 dst_ops while ipv6.ko
+ * initialises, and frees the template's storage if that fails.  So the
+ * IPv6 copies are taken in only once ipv6.ko is live, and a reference on
+ * it is held from then on: __symbol_get() of a symbol of its own succeeds
+ * only for a live module (strong_try_module_get()) and takes the
+ * reference.  inet6_sk_rebuild_header() is exported GPL in
+ * net/ipv6/af_inet6.c from 3.10 to 6.x.
+ */
+#define XDA_IPV6_ANCHOR "inet6_sk_rebuild_header"
+
+static bool xda_ipv6_held;
+
+static bool xda_family_ready(enum xda_family family)
+{
+	if (family != XDA_IPV6)
+		return true;
+	if (!READ_ONCE(xda_ipv6_held) && __symbol_get(XDA_IPV6_ANCHOR))
+		WRITE_ONCE(xda_ipv6_held, true);
+	return READ_ONCE(xda_ipv6_held);
+}
+
+static void xda_ipv6_release(void)
+{
+	if (xda_ipv6_held)
+		__symbol_put(XDA_IPV6_ANCHOR);
+	xda_ipv6_held = false;
+}
+#else
+static bool xda_family_ready(enum xda_family family)
+{
+	return true;
+}
+
+static void xda_ipv6_release(void)
+{
+}
+#endif
 
 /*
  * On affected kernels every namespace's copy carries the template's
@@ -95,8 +143,8 @@ static bool xda_judge(struct xda_net *xn)
 
 static bool xda_wants_own(const struct xda_slot *slot, enum xda_family f)
 {
-	if (!XDA_HAVE_PERCPU_SLOTS || !xda_slot_present(slot) ||
-	    xda_slot_owned(slot))
+	if (!XDA_HAVE_PERCPU_SLOTS || XDA_SWAP_UNSAFE ||
+	    !xda_slot_present(slot) || xda_slot_owned(slot))
 		return false;
 	switch (xda_mode) {
 	case XDA_MODE_FORCE:
@@ -161,6 +209,19 @@ static int xda_attach_live_locked(void)
 	return err;
 }
 
+/*
+ * After the load: a failed live attach is owed, and tried again as the
+ * next namespace is set up.
+ */
+static void xda_attach_live_or_owe(void)
+{
+	bool owed = xda_attach_live_locked() == -ENOMEM;
+
+	if (owed && !xda_attach_owed)
+		pr_warn(XDA_NAME ": out of memory; namespaces made before keep the kernel's storage until the next one is created\n");
+	xda_attach_owed = owed;
+}
+
 /* A namespace being set up: nothing can count in it yet. */
 static int xda_attach_new_locked(struct xda_net *xn)
 {
@@ -180,6 +241,15 @@ static int xda_attach_new_locked(struct xda_net *xn)
 static void xda_report_shared(void)
 {
 	pr_info(XDA_NAME ": namespaces share xfrm dst counter storage: this kernel is affected\n");
+	if (XDA_SWAP_UNSAFE && xda_mode == XDA_MODE_AUTO)
+		pr_warn(XDA_NAME ": not repaired: %s\n", XDA_SWAP_UNSAFE_WHY);
+}
+
+/* Note the kernel's storage of one family, and apply the gc_thresh policy. */
+static void xda_take_in(struct xda_net *xn, enum xda_family f)
+{
+	if (!xda_slot_present(&xn->slot[f]) && xda_slot_take_in(&xn->slot[f]))
+		xda_gc_thresh_raise(xn->net, f, &xn->saved_gc_thresh[f]);
 }
 
 static int __net_init xda_net_init(struct net *net)
@@ -188,13 +258,17 @@ static int __net_init xda_net_init(struct net *net)
 	bool found_shared;
 	int err, f;
 
-	for (f = 0; f < XDA_NR_FAMILIES; f++)
-		xda_slot_init(&xn->slot[f],
-			      &xda_dst_ops_of(net, f)->pcpuc_entries);
+	xn->net = net;
+	for (f = 0; f < XDA_NR_FAMILIES; f++) {
+		xn->saved_gc_thresh[f] = 0;
+		xda_slot_init(&xn->slot[f], &xda_dst_ops_of(net, f)->pcpuc_entries,
+			      false);
+		if (xda_family_ready(f))
+			xda_take_in(xn, f);
+	}
 	err = xda_proc_net_init(net);
 	if (err)
-		return err;
-	xda_gc_thresh_raise(net, xn->saved_gc_thresh);
+		goto restore;
 
 	mutex_lock(&xda_lock);
 	list_add_tail(&xn->node, &xda_nets);
@@ -205,21 +279,30 @@ static int __net_init xda_net_init(struct net *net)
 		 * The first namespace after init_net tells whether the
 		 * kernel is affected; init_net is in use by then.
 		 */
-		if (!err && found_shared) {
+		if (!err && found_shared)
 			xda_report_shared();
-			if (xda_attach_live_locked())
-				pr_warn(XDA_NAME ": out of memory; existing namespaces keep shared storage until the next one is created\n");
-		}
+		if (!err && (found_shared || xda_attach_owed))
+			xda_attach_live_or_owe();
 	}
 	if (err)
 		list_del(&xn->node);
 	mutex_unlock(&xda_lock);
+	if (!err)
+		return 0;
 
-	if (err) {
-		xda_gc_thresh_restore(net, xn->saved_gc_thresh);
-		xda_proc_net_exit(net);
-	}
+	xda_proc_net_exit(net);
+restore:
+	xda_gc_thresh_restore(net, xn->saved_gc_thresh);
 	return err;
+}
+
+/* Hand one slot back to the kernel's storage; xda_net_release() frees ours. */
+static void xda_retire_locked(struct xda_net *xn, enum xda_family f)
+{
+	struct xda_slot *slot = &xn->slot[f];
+
+	if (xda_slot_owned(slot) && !xda_slot_retiring(slot))
+		xda_slot_retire_begin(slot);
 }
 
 /*
@@ -238,60 +321,64 @@ static void __net_exit xda_net_retire(struct net *net)
 	xda_gc_thresh_restore(net, xn->saved_gc_thresh);
 	mutex_lock(&xda_lock);
 	list_del(&xn->node);
-	for (f = 0; f < XDA_NR_FAMILIES; f++) {
-		if (xda_slot_owned(&xn->slot[f])) {
-			xda_slot_retire_begin(&xn->slot[f]);
-			xn->retiring = true;
-		}
-	}
+	for (f = 0; f < XDA_NR_FAMILIES; f++)
+		xda_retire_locked(xn, f);
 	mutex_unlock(&xda_lock);
 }
 
-/* Step two, once no adder can still hold our storage: fold and free it. */
-static void __net_exit xda_net_release(struct net *net)
+static bool xda_net_retiring(struct net *net)
 {
 	struct xda_net *xn = xda_net(net);
 	int f;
 
-	for (f = 0; xn->retiring && f < XDA_NR_FAMILIES; f++)
-		if (xda_slot_owned(&xn->slot[f]))
-			xda_slot_retire_end(&xn->slot[f]);
-	xn->retiring = false;
+	for (f = 0; f < XDA_NR_FAMILIES; f++)
+		if (xda_slot_retiring(&xn->slot[f]))
+			return true;
+	return false;
 }
 
-#if XDA_HAVE_PERNET_PRE_EXIT
-/* The kernel's grace period between pre_exit and exit is the one we need. */
-static struct pernet_operations xda_net_ops = {
-	.init		= xda_net_init,
-	.pre_exit	= xda_net_retire,
-	.exit		= xda_net_release,
-	.id		= &xda_net_id,
-	.size		= sizeof(struct xda_net),
-};
-#else
-/* One grace period for every namespace dismantled together. */
+/* Step two, once no adder can still hold our storage: fold and free it. */
+static void xda_net_release(struct net *net)
+{
+	struct xda_net *xn = xda_net(net);
+	int f;
+
+	for (f = 0; f < XDA_NR_FAMILIES; f++)
+		if (xda_slot_retiring(&xn->slot[f]))
+			xda_slot_retire_end(&xn->slot[f]);
+}
+
+/*
+ * One wait for every namespace dismantled together.  With .pre_exit the
+ * kernel has waited for an RCU grace period between our .pre_exit and
+ * this, which is enough unless adders can be preempted (compat.h).
+ */
 static void __net_exit xda_net_exit_batch(struct list_head *net_exit_list)
 {
 	bool retiring = false;
 	struct net *net;
 
 	list_for_each_entry(net, net_exit_list, exit_list)
-		retiring |= xda_net(net)->retiring;
+		retiring |= xda_net_retiring(net);
 	if (!retiring)
 		return;
-	xda_wait_for_adders();
+	if (!XDA_HAVE_PERNET_PRE_EXIT || XDA_ADDERS_PREEMPTIBLE)
+		xda_wait_for_adders();
 	list_for_each_entry(net, net_exit_list, exit_list)
 		xda_net_release(net);
 }
 
 static struct pernet_operations xda_net_ops = {
 	.init		= xda_net_init,
+#if XDA_HAVE_PERNET_PRE_EXIT
+	.pre_exit	= xda_net_retire,
+#else
 	.exit		= xda_net_retire,
+#endif
 	.exit_batch	= xda_net_exit_batch,
 	.id		= &xda_net_id,
 	.size		= sizeof(struct xda_net),
 };
-#endif
 
 enum xda_owner xda_owner_of(struct net *net, enum xda_family family,
 			    s64 *attach_value)
@@ -336,59 +423,49 @@ unsigned int xda_owned_namespaces(void)
 
 #if IS_MODULE(CONFIG_IPV6)
 /*
- * With IPv6 built as a module, its xfrm code may set up the IPv6 dst_ops
- * after we were loaded (on affected kernels by copying the template into
- * every namespace).  Once ipv6 is live, take those copies in.
+ * ipv6.ko live after our load: take in the IPv6 copies.
  *
  * New namespaces: 3.10 .. 4.3 copy the IPv6 dst_ops in xfrm's own .init,
  * before ours.  Where ipv6.ko does it in a pernet .init of its own
- * (xfrm6_net_init() on later kernels), an ipv6 loaded after us does it
- * after our .init; xda_ipv6_late_ops, registered once ipv6 is live, run
- * after ipv6's and take the copy in while the namespace is being set up.
+ * (xfrm6_net_init(), 4.4 and later), an ipv6 loaded after us does it
+ * after our .init, and its .exit (dst_entries_destroy()) runs before our
+ * .exit.  xda_ipv6_late_ops, registered once ipv6 is live, run after
+ * ipv6's .init and before its .exit: their .init takes the copy in while
+ * the namespace is being set up, their .exit hands the IPv6 counter back
+ * before ipv6 frees the storage it points to (our .exit_batch frees ours).
  */
-static bool xda_ipv6_absent_at_load;
+static bool xda_ipv6_after_us;
 static bool xda_ipv6_late_registered;
+/* Registering the late ops: their .init runs for namespaces in use. */
+static bool xda_ipv6_late_registering;
 
-/* Has ipv6 set up init_net's IPv6 dst_ops? */
-static bool xda_ipv6_ready(void)
+/* Our data for @net, if our .init has run for it. */
+static struct xda_net *xda_net_if_ours(struct net *net)
 {
-	struct xda_slot probe;
+	struct xda_net *xn;
 
-	xda_slot_init(&probe, &xda_dst_ops_of(&init_net, XDA_IPV6)->pcpuc_entries);
-	return xda_slot_present(&probe);
+	lockdep_assert_held(&xda_lock);
+	if (!xda_registered)
+		return NULL;
+	xn = xda_net(net);
+	return xn->net == net ? xn : NULL;
 }
 
-/* Before our .init runs anywhere: did ipv6 come before us? */
-static void xda_ipv6_note_load(void)
-{
-	xda_ipv6_absent_at_load = !xda_ipv6_ready();
-}
-
-/* Take in every IPv6 copy set up since our .init saw none. */
-static void xda_take_in_ipv6_locked(struct xda_net *xn)
-{
-	struct xda_slot *slot = &xn->slot[XDA_IPV6];
-
-	if (!xda_slot_present(slot))
-		xda_slot_init(slot, slot->fbc);
-}
-
-/* A namespace being set up, after ipv6's .init: nothing counts in it yet. */
 static int __net_init xda_net_init_ipv6_late(struct net *net)
 {
 	struct xda_net *xn;
 	int err = 0;
 
 	mutex_lock(&xda_lock);
-	/*
-	 * Only after our .init: not while the KUnit suites have our
-	 * operations unregistered, nor once they re-registered them after
-	 * these (their .init then runs after ipv6's and needs no help).
-	 */
-	xn = xda_registered ? xda_net(net) : NULL;
-	if (xn && xn->slot[XDA_IPV6].fbc) {
-		if (!xda_slot_present(&xn->slot[XDA_IPV6])) {
-			xda_take_in_ipv6_locked(xn);
+	xn = xda_net_if_ours(net);
+	if (xn && !xda_slot_present(&xn->slot[XDA_IPV6])) {
+		xda_take_in(xn, XDA_IPV6);
+		/*
+		 * A namespace being set up: nothing counts in it yet.  The
+		 * namespaces in use are attached by xda_ipv6_live(), with
+		 * every CPU held.
+		 */
+		if (!xda_ipv6_late_registering) {
 			xda_judge(xn);
 			if (xda_attaching)
 				err = xda_attach_new_locked(xn);
@@ -398,30 +475,49 @@ static int __net_init xda_net_init_ipv6_late(struct net *net)
 	return err;
 }
 
+static void __net_exit xda_net_exit_ipv6_late(struct net *net)
+{
+	struct xda_net *xn;
+
+	mutex_lock(&xda_lock);
+	xn = xda_net_if_ours(net);
+	if (xn)
+		xda_retire_locked(xn, XDA_IPV6);
+	mutex_unlock(&xda_lock);
+}
+
 static struct pernet_operations xda_ipv6_late_ops = {
 	.init = xda_net_init_ipv6_late,
+	.exit = xda_net_exit_ipv6_late,
 };
 
 static void xda_ipv6_live(struct work_struct *work)
 {
 	struct xda_net *xn;
 
-	/*
-	 * Outside xda_lock: registering runs the .init above for every
-	 * namespace alive, which takes it.  Those are taken in below.
-	 */
-	if (xda_ipv6_absent_at_load && !xda_ipv6_late_registered &&
-	    xda_ipv6_ready())
+	if (!xda_family_ready(XDA_IPV6))
+		return;
+	if (xda_ipv6_after_us && !xda_ipv6_late_registered) {
+		/* Outside xda_lock: registering runs the .init above. */
+		mutex_lock(&xda_lock);
+		xda_ipv6_late_registering = true;
+		mutex_unlock(&xda_lock);
 		xda_ipv6_late_registered =
 			!register_pernet_subsys(&xda_ipv6_late_ops);
+		mutex_lock(&xda_lock);
+		xda_ipv6_late_registering = false;
+		mutex_unlock(&xda_lock);
+	}
 
 	mutex_lock(&xda_lock);
-	list_for_each_entry(xn, &xda_nets, node)
-		xda_take_in_ipv6_locked(xn);
-	list_for_each_entry(xn, &xda_nets, node)
-		xda_judge(xn);
-	if (xda_attaching && xda_attach_live_locked())
-		pr_warn(XDA_NAME ": out of memory; IPv6 counters keep the kernel's storage\n");
+	if (xda_registered) {
+		list_for_each_entry(xn, &xda_nets, node)
+			xda_take_in(xn, XDA_IPV6);
+		list_for_each_entry(xn, &xda_nets, node)
+			xda_judge(xn);
+		if (xda_attaching)
+			xda_attach_live_or_owe();
+	}
 	mutex_unlock(&xda_lock);
 }
 
@@ -441,6 +537,13 @@ static struct notifier_block xda_module_nb = {
 	.notifier_call = xda_module_event,
 };
 
+/* Before our .init runs anywhere: is ipv6 live already? */
+static void xda_ipv6_note_load(void)
+{
+	if (!xda_ipv6_after_us && !xda_family_ready(XDA_IPV6))
+		xda_ipv6_after_us = true;
+}
+
 /*
  * Called after xda_pernet_init(): ipv6 may have gone live since it
  * attached, so look once more after the notifier is in place.
@@ -454,6 +557,7 @@ int xda_ipv6_watch(void)
 	return err;
 }
 
+/* Called after xda_pernet_exit(): no namespace owns storage any more. */
 void xda_ipv6_unwatch(void)
 {
 	unregister_module_notifier(&xda_module_nb);
@@ -461,6 +565,8 @@ void xda_ipv6_unwatch(void)
 	if (xda_ipv6_late_registered)
 		unregister_pernet_subsys(&xda_ipv6_late_ops);
 	xda_ipv6_late_registered = false;
+	xda_ipv6_after_us = false;
+	xda_ipv6_release();
 }
 #else
 static void xda_ipv6_note_load(void)
@@ -474,6 +580,7 @@ int xda_ipv6_watch(void)
 
 void xda_ipv6_unwatch(void)
 {
+	xda_ipv6_release();
 }
 #endif
 
@@ -481,6 +588,11 @@ int xda_pernet_init(void)
 {
 	int err;
 
+	if (XDA_SWAP_UNSAFE && xda_mode == XDA_MODE_FORCE) {
+		pr_err(XDA_NAME ": mode=force refused: %s\n",
+		       XDA_SWAP_UNSAFE_WHY);
+		return -EOPNOTSUPP;
+	}
 	xda_ipv6_note_load();
 	/* .init runs for every existing namespace; none is attached yet. */
 	err = register_pernet_subsys(&xda_net_ops);
@@ -489,6 +601,7 @@ int xda_pernet_init(void)
 
 	mutex_lock(&xda_lock);
 	xda_registered = true;
+	xda_attach_owed = false;
 	err = xda_attach_live_locked();
 	xda_attaching = !err;
 	mutex_unlock(&xda_lock);
@@ -511,9 +624,11 @@ void xda_pernet_exit(void)
 	mutex_lock(&xda_lock);
 	xda_attaching = false;
 	xda_registered = false;
+	/* (A slot the late IPv6 ops handed back is freed by its exit.) */
 	list_for_each_entry(xn, &xda_nets, node)
 		for (f = 0; f < XDA_NR_FAMILIES; f++)
-			if (xda_slot_owned(&xn->slot[f]))
+			if (xda_slot_owned(&xn->slot[f]) &&
+			    !xda_slot_retiring(&xn->slot[f]))
 				list_add_tail(&xn->slot[f].batch_node, &batch);
 	if (!list_empty(&batch))
 		xda_batch_restore_live(&batch);

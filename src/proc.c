@@ -4,12 +4,14 @@
  *
  *   family count_fast count_exact gc_thresh state attach_value
  *   ipv4 12 13 32768 own 0
- *   ipv6 0 0 32768 own -
+ *   ipv6 0 0 32768 kernel -
  *
- * count_fast is what dst_alloc() compares with gc_thresh (never below
- * zero); count_exact adds up every CPU's slot.  attach_value is the value
- * the kernel reported when this module installed the storage, "-" while
- * it has not.  No addresses are shown.
+ * count_fast is the folded count, what dst_alloc() compares with gc_thresh
+ * (never below zero); count_exact is percpu_counter_sum(): the folded
+ * count plus the slot of every online CPU (a CPU's slot is folded when it
+ * goes offline).  attach_value is the value the kernel reported when this
+ * module installed the storage, "-" while it has not.  No addresses are
+ * shown.
  */
 
 #include <linux/proc_fs.h>
