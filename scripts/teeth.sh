@@ -3,18 +3,20 @@
 # a time, run the suites on the affected-model kernel (mode=auto), and
 # require the cases that guard that piece to FAIL.
 #
-# Usage: scripts/teeth.sh KDIR WORKDIR
+# Usage: scripts/teeth.sh [KERNEL [WORKDIR]]
 #
-# KDIR is the affected-model build (scripts/kernel/build.sh affected).
-# Prints one line per mutation:
+# KERNEL is named as in scripts/vm/kernel.sh (default: affected); it must
+# have KUnit and be affected.  Prints one line per mutation:
 #     teeth: <mutation>: ok (failed as required: <cases>)
 # and exits 1 if any required case passed.  The mutated sources live only
-# in WORKDIR.
+# in WORKDIR (default: a temporary directory).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDIR=$1
-WORK=$2
+# shellcheck source=scripts/vm/kernel.sh
+. "$ROOT/scripts/vm/kernel.sh"
+KERNEL_NAME=${1:-affected}
+WORK=${2:-$(mktemp -d /tmp/xda-teeth.XXXXXX)}
 
 # name | file | exact text | replacement | cases that must fail
 MUTATIONS=(
@@ -46,20 +48,18 @@ EOF
 run_mutation() {
 	local dir=$WORK/teeth-$1 log=$WORK/teeth-$1.log case missed=""
 
-	mkdir -p "$dir"
-	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/"
-	mutate "$dir" "$2" "$3" "$4" || return 1
-	make -s -C "$KDIR" M="$dir" modules >"$dir/build.log" 2>&1 || {
+	mkdir -p "$dir/src"
+	cp -r "$ROOT/dkms.conf" "$ROOT/Makefile" "$ROOT/Kbuild" "$ROOT/src" \
+		"$ROOT/include" "$ROOT/kunit" "$dir/src/"
+	mutate "$dir/src" "$2" "$3" "$4" || return 1
+	XDA_MODULE_SRC=$dir/src XDA_WARNINGS_OK=1 kernel_build_module "$dir/build" || {
 		echo "teeth: $1: does not build"
 		return 1
 	}
-	"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/initramfs.cpio.gz" \
-		"$ROOT/scripts/vm/kunit-scenario.sh" "$dir/xfrm_dst_acct.ko" \
-		"$dir/kunit/xfrm_dst_acct_test.ko" >/dev/null
+	kernel_initramfs "$dir/initramfs.cpio.gz" "$ROOT/scripts/vm/kunit-scenario.sh" \
+		"$dir/build/xfrm_dst_acct.ko" "$dir/build/kunit/xfrm_dst_acct_test.ko"
 	# The VM may end badly: the fix is broken on purpose.
-	"$ROOT/scripts/vm/run.sh" "$KDIR/arch/x86/boot/bzImage" \
-		"$dir/initramfs.cpio.gz" "$log" xda.mode=auto xda.expect=yes \
-		>/dev/null 2>&1
+	kernel_boot "$dir/initramfs.cpio.gz" "$log" xda.mode=auto xda.expect=yes
 	"$ROOT/scripts/vm/ktap.sh" "$log" >"$log.kunit" 2>&1
 	for case in $5; do
 		grep -qE "\[(FAILED|CRASHED)\] $case\$" "$log.kunit" ||
@@ -72,6 +72,8 @@ run_mutation() {
 	echo "teeth: $1: ok (failed as required: $5)"
 }
 
+kernel_use "$KERNEL_NAME" >&2
+[ "$K_KUNIT" = 1 ] || kernel_die "$K_NAME has no KUnit"
 status=0
 for m in "${MUTATIONS[@]}"; do
 	IFS='|' read -r -d '' name file old new cases <<<"$m"

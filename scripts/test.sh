@@ -1,22 +1,34 @@
 #!/bin/bash
 # make test: the KUnit suites on the stock and the affected-model test
-# kernels, and the DKMS round trip against Debian's headers.
+# kernels, by both namespace-exit paths, the interface checks, the teeth,
+# the debug kernel, the operator's side (DKMS, the Debian package, the
+# status tool) and the seed's IPsec scenario, Debian's own kernels
+# included.
 #
 # Usage: scripts/test.sh
+#        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=DIR] scripts/test.sh
 #
-# Each kernel is built once from Debian's linux-source-6.1 and cached (see
-# scripts/kernel/build.sh).  Each run boots a VM that makes namespaces,
-# loads the module in one mode and then the KUnit module (see
-# scripts/vm/kunit-scenario.sh); its console log must hold no kernel report.
+# Each test kernel is built once from Debian's linux-source-6.1 and cached
+# (see scripts/kernel/build.sh).  Each KUnit run boots a VM that makes
+# namespaces, loads the module in one mode and then the KUnit module (see
+# scripts/vm/kunit-scenario.sh); its console log must hold no kernel
+# report.
 #
-# Runs (kernel, mode, whether the module must find the kernel affected):
-#   stock    auto   no    the kernel's own storage is left in place
-#   stock    force  no    the module's storage on a fixed kernel
-#   affected off    yes   the defect: real namespaces leak into each other
-#   affected auto   yes   the repair
+# KUnit runs (kernel, mode, whether the module must find the kernel
+# affected, namespace-exit path):
+#   stock    auto   no    pre_exit    the kernel's own storage is left in place
+#   stock    force  no    pre_exit    the module's storage on a fixed kernel
+#   affected off    yes   pre_exit    the defect: real namespaces leak into each other
+#   affected auto   yes   pre_exit    the repair
+#   stock    force  no    exit_batch  the path of kernels before 5.3
+#   affected auto   yes   exit_batch  (.exit and .exit_batch), built for 6.1
+#                                     with XDA_NETNS_EXIT=exit_batch
 #
 # scripts/vm/interface-scenario.sh tries the parameters, /proc and the
-# gc_thresh policy as an operator would, bad input included.
+# gc_thresh policy as an operator would, bad input included (stock
+# kernel); scripts/vm/attach-scenario.sh loads the module with init_net
+# alone and fails the attach of namespaces in use as the first namespace
+# is made (affected kernel).
 #
 # Then scripts/teeth.sh takes the fix apart one piece at a time and
 # requires the cases guarding each piece to fail on the affected kernel.
@@ -30,9 +42,14 @@
 #
 # Then the operator's side: the DKMS round trip, the Debian package (build,
 # lintian, install, purge) and the status tool's suite (scripts/status/);
-# and the seed's IPsec scenario, `make e2e --short` (scripts/e2e/run.sh:
-# Debian's kernel with the dkms-built module, stock, and the affected model
-# without the repair, with it, and loaded while the traffic runs).
+# the seed's IPsec scenario, `make e2e --short` (stock, the affected model
+# without the repair, with it, and loaded while the traffic runs, and
+# Debian's 6.12 image); and Debian's 6.1 image given the way an operator
+# gives a kernel, `KERNEL=... MODULES=... scripts/e2e/run.sh`.
+#
+# With KERNEL= (and MODULES=), everything that kernel can run: the KUnit
+# suites if it has KUnit, the interface checks and the e2e scenario
+# (mode=off, auto and hot).
 #
 # Ends with the line "N passed, N failed": every KUnit case, plus one
 # check per run (clean console log), per mutation, per round trip, and
@@ -44,10 +61,12 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
-export XDA_CACHE
+# shellcheck source=scripts/vm/kernel.sh
+. "$ROOT/scripts/vm/kernel.sh"
 WORK=$(mktemp -d /tmp/xda-test.XXXXXX)
-RUNS="stock:auto:no stock:force:no affected:off:yes affected:auto:yes"
+KUNIT_RUNS="stock:auto:no:pre_exit stock:force:no:pre_exit
+	affected:off:yes:pre_exit affected:auto:yes:pre_exit
+	stock:force:no:exit_batch affected:auto:yes:exit_batch"
 
 passed=0
 failed=0
@@ -60,37 +79,43 @@ count() {	# count NAME OK|FAIL
 	else
 		failed=$((failed + 1))
 	fi
-	summary+=("$(printf '%-44s %s' "$1" "$2")")
+	summary+=("$(printf '%-52s %s' "$1" "$2")")
 }
 
-# build_modules VARIANT KDIR: both modules, built outside the work tree.
+# build_modules PATH: both modules for the kernel in use, in
+# $WORK/build-<kernel>-<path>, with the initramfs of the KUnit runs.
 build_modules() {
-	local dir=$WORK/build-$1
-
-	mkdir -p "$dir"
-	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/"
-	make -s -C "$2" M="$dir" W=1 modules >"$dir/build.log" 2>&1 || {
-		cat "$dir/build.log"
-		return 1
-	}
-	if grep -q 'warning:' "$dir/build.log"; then
-		cat "$dir/build.log"
+	local dir=$WORK/build-$K_NAME-$1 args=()
+	[ "$1" = exit_batch ] && args=(XDA_NETNS_EXIT=exit_batch)
+	if kernel_build_module "$dir" "${args[@]}"; then
+		count "$K_NAME: modules build ($1 path), no warning" OK
+	else
+		count "$K_NAME: modules build ($1 path), no warning" FAIL
 		return 1
 	fi
+	[ "$K_KUNIT" = 1 ] || return 0
+	kernel_initramfs "$dir/kunit.cpio.gz" "$ROOT/scripts/vm/kunit-scenario.sh" \
+		"$dir/xfrm_dst_acct.ko" "$dir/kunit/xfrm_dst_acct_test.ko"
 }
 
-# run_kunit VARIANT MODE EXPECT IMAGE
+# run_kunit MODE EXPECT PATH: the KUnit suites on the kernel in use.
 run_kunit() {
-	local name="$1/$2" log=$WORK/$1-$2.log line
-
-	echo "== KUnit on the $1 kernel, mode=$2"
-	"$ROOT/scripts/vm/run.sh" "$4" "$WORK/kunit-$1.cpio.gz" "$log" \
-		"xda.mode=$2" "xda.expect=$3" >/dev/null
-	grep -E '^(affected|mode)=|^family|^ipv[46] ' "$log" | sort -u | sed 's/^/   /'
-	if "$ROOT/scripts/vm/check-log.sh" "$log"; then
+	local name="$K_NAME/$1/$3" log=$WORK/$K_NAME-$1-$3.log line seen
+	echo "== KUnit on the $K_NAME kernel, mode=$1, namespace exit: $3"
+	kernel_boot "$WORK/build-$K_NAME-$3/kunit.cpio.gz" "$log" "xda.mode=$1" "xda.expect=$2"
+	grep -aE '^(affected|mode)=|^family|^ipv[46] ' "$log" | sort -u | sed 's/^/   /'
+	if [ "$BOOT_REPORTS" = 0 ]; then
 		count "$name: console log free of kernel reports" OK
 	else
+		head -n 60 "$log.check" | sed 's/^/   /'
 		count "$name: console log free of kernel reports" FAIL
+	fi
+	# The module says which path it took.
+	seen=$(sed -n 's/.*xfrm_dst_acct: version .*namespace exit: \([a-z_]*\).*/\1/p' "$log" | head -n 1)
+	if [ "$seen" = "$3" ]; then
+		count "$name: the module took the $3 path" OK
+	else
+		count "$name: the module took the $3 path (it says: ${seen:-nothing})" FAIL
 	fi
 	"$ROOT/scripts/vm/ktap.sh" "$log" >"$log.kunit" 2>&1
 	sed -n 's/^\[[0-9:]*\] //p' "$log.kunit" | grep -E 'PASSED|FAILED|SKIPPED|CRASHED|Testing complete' |
@@ -101,32 +126,34 @@ run_kunit() {
 	passed=$((passed + $1))
 	failed=$((failed + $2))
 	skipped=$((skipped + $3))
-	summary+=("$(printf '%-44s %s' "$name: KUnit" "${line#kunit: }")")
+	summary+=("$(printf '%-52s %s' "$name: KUnit" "${line#kunit: }")")
 }
 
-# run_checks VARIANT IMAGE: the interface scenario, one count per check.
+# run_checks NAME FILE...: scripts/vm/NAME-scenario.sh on the kernel in
+# use, with the modules built for it and FILEs; one count per check.
 run_checks() {
-	local log=$WORK/$1-interface.log line
-
-	echo "== interfaces and bad input on the $1 kernel"
-	"$ROOT/scripts/vm/mkinitramfs.sh" "$WORK/interface-$1.cpio.gz" \
-		"$ROOT/scripts/vm/interface-scenario.sh" \
-		"$WORK/build-$1/xfrm_dst_acct.ko" >/dev/null
-	"$ROOT/scripts/vm/run.sh" "$2" "$WORK/interface-$1.cpio.gz" "$log" >/dev/null
-	if "$ROOT/scripts/vm/check-log.sh" "$log"; then
-		count "$1/interface: console log free of kernel reports" OK
+	local name=$1 log=$WORK/$K_NAME-$1.log dir=$WORK/build-$K_NAME-pre_exit line
+	shift
+	[ -d "$dir" ] || dir=$WORK/build-$K_NAME-exit_batch
+	echo "== $name checks on the $K_NAME kernel"
+	kernel_initramfs "$WORK/$name-$K_NAME.cpio.gz" "$ROOT/scripts/vm/$name-scenario.sh" \
+		"$dir/xfrm_dst_acct.ko" "$@"
+	kernel_boot "$WORK/$name-$K_NAME.cpio.gz" "$log"
+	if [ "$BOOT_REPORTS" = 0 ]; then
+		count "$K_NAME/$name: console log free of kernel reports" OK
 	else
-		count "$1/interface: console log free of kernel reports" FAIL
+		head -n 60 "$log.check" | sed 's/^/   /'
+		count "$K_NAME/$name: console log free of kernel reports" FAIL
 	fi
 	grep -E '^check: |^    ' "$log" | sed 's/^/   /'
 	while read -r line; do
 		line=${line#check: }
 		case "$line" in
-		*": ok") count "$1/interface: ${line%: ok}" OK ;;
-		*) count "$1/interface: ${line%: FAIL}" FAIL ;;
+		*": ok") count "$K_NAME/$name: ${line%: ok}" OK ;;
+		*) count "$K_NAME/$name: ${line%: FAIL}" FAIL ;;
 		esac
 	done < <(grep -E '^check: ' "$log")
-	grep -q '^interface: ' "$log" || count "$1/interface: scenario finished" FAIL
+	grep -q "^$name: " "$log" || count "$K_NAME/$name: scenario finished" FAIL
 }
 
 # run_suite NAME COMMAND...: a suite that ends with "N passed, N failed".
@@ -142,79 +169,105 @@ run_suite() {
 		count "$name: suite finished" FAIL
 		return
 	fi
-	grep -E '^e2e: kernel=|^kunit: |kmemleak: |catches|FAIL|^[0-9]+ passed' "$log" | tail -n 20 | sed 's/^/   /'
+	grep -E '^e2e: kernel=|^kunit: |kmemleak: |catches|FAIL|^[0-9]+ passed' "$log" | tail -n 24 | sed 's/^/   /'
 	read -r p _ f _ <<<"${line//,/}"
 	passed=$((passed + p))
 	failed=$((failed + f))
-	summary+=("$(printf '%-44s %s' "$name" "$line")")
+	summary+=("$(printf '%-52s %s' "$name" "$line")")
 }
 
-# run_teeth KDIR: the suites must fail when the fix is taken apart.
+# run_teeth: the suites must fail when the fix is taken apart.
 run_teeth() {
 	local line
 
-	echo "== teeth: the fix taken apart piece by piece, on the affected kernel"
+	echo "== teeth: the fix taken apart piece by piece, on the $K_NAME kernel"
 	while read -r line; do
 		echo "   $line"
 		case "$line" in
 		*": ok "*) count "${line%%: ok *}" OK ;;
 		teeth:*) count "${line%%: FAIL*}" FAIL ;;
 		esac
-	done < <("$ROOT/scripts/teeth.sh" "$1" "$WORK")
+	done < <("$ROOT/scripts/teeth.sh" "$K_NAME" "$WORK")
+}
+
+# test_kernel NAME: the KUnit runs on one test kernel, both paths.
+test_kernel() {
+	local run v mode expect path built=
+	echo "== test kernel: $1"
+	kernel_use "$1"
+	echo "   $(kernel_summary)"
+	for path in pre_exit exit_batch; do
+		build_modules $path && built="$built $path"
+	done
+	for run in $KUNIT_RUNS; do
+		IFS=: read -r v mode expect path <<<"$run"
+		[ "$v" = "$1" ] && [ "${built#* "$path"}" != "$built" ] &&
+			run_kunit "$mode" "$expect" "$path"
+	done
+}
+
+# The kernel an operator points at: everything it can run.
+test_user_kernel() {
+	local path=pre_exit
+	kernel_use user
+	echo "== $(kernel_summary)"
+	[ "$K_PRE_EXIT" = 1 ] || path=exit_batch
+	build_modules "$path" || return
+	if [ "$K_KUNIT" = 1 ]; then
+		# Nobody can say beforehand whether this kernel is affected.
+		run_kunit auto reported "$path"
+	else
+		echo "   (no KUnit in this kernel: the VM scenarios are the proof)"
+	fi
+	run_checks interface
+	run_suite e2e "$ROOT/scripts/e2e/run.sh"
+}
+
+# Debian's 6.1 image, given as an operator gives the kernel of a host.
+test_debian_as_user() {
+	kernel_use debian
+	run_suite "e2e-user($K_NAME)" env KERNEL="$K_IMAGE" MODULES="$K_MODULES" \
+		BUILD="$K_BUILD" "$ROOT/scripts/e2e/run.sh" --short user:auto user:force
 }
 
 main() {
-	local variant kdir image run mode expect start=$SECONDS
+	local start=$SECONDS
 
 	"$ROOT/scripts/deps.sh" || exit 1
-	for variant in stock affected; do
-		echo "== test kernel: $variant"
-		kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
-		if [ ! -f "$kdir/arch/x86/boot/bzImage" ]; then
-			count "$variant: kernel builds" FAIL
-			continue
-		fi
-		if ! build_modules "$variant" "$kdir"; then
-			count "$variant: modules build with W=1, no warning" FAIL
-			continue
-		fi
-		count "$variant: modules build with W=1, no warning" OK
-		"$ROOT/scripts/vm/mkinitramfs.sh" "$WORK/kunit-$variant.cpio.gz" \
-			"$ROOT/scripts/vm/kunit-scenario.sh" \
-			"$WORK/build-$variant/xfrm_dst_acct.ko" \
-			"$WORK/build-$variant/kunit/xfrm_dst_acct_test.ko" >/dev/null
-		image=$kdir/arch/x86/boot/bzImage
-		for run in $RUNS; do
-			IFS=: read -r v mode expect <<<"$run"
-			[ "$v" = "$variant" ] && run_kunit "$variant" "$mode" "$expect" "$image"
-		done
-		[ "$variant" = stock ] && run_checks "$variant" "$image"
-		[ "$variant" = affected ] && run_teeth "$kdir"
-	done
+	if [ -n "${KERNEL:-}" ]; then
+		test_user_kernel
+	else
+		test_kernel stock
+		run_checks interface
+		test_kernel affected
+		run_checks attach "$WORK/build-affected-pre_exit/kunit/xfrm_dst_acct_test.ko"
+		run_teeth
 
-	run_suite debug "$ROOT/scripts/torture/debug-suites.sh" --kunit affected
+		run_suite debug "$ROOT/scripts/torture/debug-suites.sh" --kunit affected
 
-	if [ "${XDA_SKIP_DKMS:-0}" != 1 ]; then
-		echo "== DKMS round trip against Debian's headers"
-		if "$ROOT/scripts/dkms-roundtrip.sh" >"$WORK/dkms.log" 2>&1; then
-			count "dkms: add, build, install, status, remove" OK
-		else
-			cat "$WORK/dkms.log"
-			count "dkms: add, build, install, status, remove" FAIL
+		if [ "${XDA_SKIP_DKMS:-0}" != 1 ]; then
+			echo "== DKMS round trip against Debian's headers"
+			if "$ROOT/scripts/dkms-roundtrip.sh" >"$WORK/dkms.log" 2>&1; then
+				count "dkms: add, build, install, status, remove" OK
+			else
+				cat "$WORK/dkms.log"
+				count "dkms: add, build, install, status, remove" FAIL
+			fi
+			grep -E '^dkms status|^dkms-roundtrip' "$WORK/dkms.log" | sed 's/^/   /'
+			echo "== Debian package: build, lintian, install, purge"
+			if "$ROOT/scripts/deb/build.sh" >"$WORK/deb.log" 2>&1 &&
+			   "$ROOT/scripts/deb/roundtrip.sh" >>"$WORK/deb.log" 2>&1; then
+				count "deb: make deb, lintian, install, purge" OK
+			else
+				cat "$WORK/deb.log"
+				count "deb: make deb, lintian, install, purge" FAIL
+			fi
+			grep -E 'lintian|roundtrip:' "$WORK/deb.log" | sed 's/^/   /'
 		fi
-		grep -E '^dkms status|^dkms-roundtrip' "$WORK/dkms.log" | sed 's/^/   /'
-		echo "== Debian package: build, lintian, install, purge"
-		if "$ROOT/scripts/deb/build.sh" >"$WORK/deb.log" 2>&1 &&
-		   "$ROOT/scripts/deb/roundtrip.sh" >>"$WORK/deb.log" 2>&1; then
-			count "deb: make deb, lintian, install, purge" OK
-		else
-			cat "$WORK/deb.log"
-			count "deb: make deb, lintian, install, purge" FAIL
-		fi
-		grep -E 'lintian|roundtrip:' "$WORK/deb.log" | sed 's/^/   /'
+		run_suite status "$ROOT/scripts/status/test.sh"
+		run_suite e2e "$ROOT/scripts/e2e/run.sh" --short
+		test_debian_as_user
 	fi
-	run_suite status "$ROOT/scripts/status/test.sh"
-	run_suite e2e "$ROOT/scripts/e2e/run.sh" --short
 
 	echo
 	echo "== Summary"

@@ -2,10 +2,12 @@
 # make bench: what the module costs, measured in the QEMU test VM.
 #
 # Usage: scripts/bench/run.sh
+#        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R scripts/bench/run.sh
 #
 # Boots two VMs (2 vCPUs, TCG), one after the other:
 #   stock kernel     hot path, accuracy, namespace churn (scenario.sh)
 #   affected kernel  memory, namespace churn, ESP pings, load cost
+# With KERNEL= (a kernel named as in scripts/vm/kernel.sh), both on it.
 # then prints a table and one line:
 #   bench: hotpath_ratio=<r> atomic_vs_percpu=<r> stop_ns_per_netns=<n>
 #          insmod_ms_1000=<n> netns_ratio=<r> bytes_per_netns=<n>
@@ -41,8 +43,8 @@ set -eu
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$ROOT/scripts/bench
-XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
-export XDA_CACHE
+# shellcheck source=scripts/vm/kernel.sh
+. "$ROOT/scripts/vm/kernel.sh"
 
 if [ "${XDA_BENCH_QUICK:-0}" = 1 ]; then
 	ARGS="xda.rounds=2 xda.ms=300 xda.crounds=2 xda.churn=10 xda.lrounds=2 xda.erounds=2 xda.esecs=1"
@@ -69,36 +71,32 @@ else
 	trap 'rm -rf "$WORK"' EXIT
 fi
 
-declare -A KDIRS
+declare -A KERNELS
 
-# build_module VARIANT KDIR: xfrm_dst_acct.ko as scripts/test.sh builds it
-# (in a copy, W=1), with debug info kept only to read the size of its
-# per-namespace state; the VM gets the copy without it.
+# build_module ROLE: xfrm_dst_acct.ko for the kernel in use, as
+# scripts/test.sh builds it (W=1), with debug info kept only to read the
+# size of its per-namespace state; the VM gets a copy without it.
 build_module() {
-	local dir=$WORK/build-$1
-
-	rm -rf "$dir"
-	mkdir -p "$dir" "$WORK/vm-$1"
-	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/"
-	make -s -C "$2" M="$dir" W=1 KCFLAGS=-g modules >"$dir/build.log" 2>&1 ||
-		{ cat "$dir/build.log"; return 1; }
-	strip --strip-debug -o "$WORK/vm-$1/xfrm_dst_acct.ko" "$dir/xfrm_dst_acct.ko"
+	mkdir -p "$WORK/vm-$1"
+	kernel_build_module "$WORK/build-$1" KCFLAGS=-g || return 1
+	strip --strip-debug -o "$WORK/vm-$1/xfrm_dst_acct.ko" "$K_KO"
 }
 
-# build_bench VARIANT KDIR: xda_bench.ko, also in a copy.
+# build_bench ROLE: xda_bench.ko, in a copy, for the kernel in use.
 build_bench() {
 	local dir=$WORK/bench-$1
 
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp "$BENCH/Kbuild" "$BENCH/xda_bench.c" "$dir/"
-	make -s -C "$2" M="$dir" W=1 modules >"$dir/build.log" 2>&1 ||
+	make -s -C "$K_BUILD" M="$dir" W=1 modules >"$dir/build.log" 2>&1 ||
 		{ cat "$dir/build.log"; return 1; }
 	if grep -q 'warning:' "$dir/build.log"; then
 		cat "$dir/build.log"
 		return 1
 	fi
 	cp "$dir/xda_bench.ko" "$WORK/vm-$1/"
+	kernel_fix_relocations "$WORK/vm-$1/xda_bench.ko"
 }
 
 # sizeof(struct xda_net), from the module's debug information.
@@ -109,25 +107,27 @@ xda_net_size() {
 		     found && /DW_AT_name/ { found = 0 }'
 }
 
-# run_vm VARIANT MEM: boot the scenario; the console log is $WORK/VARIANT.log.
+# run_vm ROLE MEM: boot the scenario; the console log is $WORK/ROLE.log.
 run_vm() {
-	local start=$SECONDS
-
-	log "$1 kernel VM (${2} MiB)"
-	"$ROOT/scripts/vm/mkinitramfs.sh" "$WORK/$1.cpio.gz" "$BENCH/scenario.sh" \
+	log "$1 VM (${2} MiB) on the ${KERNELS[$1]} kernel"
+	kernel_use "${KERNELS[$1]}"
+	kernel_initramfs "$WORK/$1.cpio.gz" "$BENCH/scenario.sh" \
 		"$WORK/vm-$1/xfrm_dst_acct.ko" "$WORK/vm-$1/xda_bench.ko" \
-		"$WORK/nsbench" >/dev/null
+		"$WORK/nsbench"
 	# shellcheck disable=SC2086 # ARGS is a list of kernel arguments
 	XDA_VM_MEM=$2 XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800} \
-		"$ROOT/scripts/vm/run.sh" "${KDIRS[$1]}/arch/x86/boot/bzImage" "$WORK/$1.cpio.gz" "$WORK/$1.log" \
-		xda.bench="$1" tsc_early_khz="$TSC_KHZ" tsc=reliable no_timer_check $ARGS ||
-		{ grep -a -E '^(bench-|scenario:)' "$WORK/$1.log" | tail -n 20 >&2; die "$1 VM failed"; }
-	"$ROOT/scripts/vm/check-log.sh" "$WORK/$1.log" >&2 || die "kernel report in $1 VM"
-	log "$1 VM took $((SECONDS - start)) s"
+		kernel_boot "$WORK/$1.cpio.gz" "$WORK/$1.log" \
+		xda.bench="$1" tsc_early_khz="$TSC_KHZ" tsc=reliable no_timer_check $ARGS || true
+	if [ "$BOOT_OK" != 1 ]; then
+		grep -a -E '^(bench-|scenario:)' "$WORK/$1.log" | tail -n 20 >&2
+		die "$1 VM failed"
+	fi
+	[ "$BOOT_REPORTS" = 0 ] || { cat "$WORK/$1.log.check" >&2; die "kernel report in $1 VM"; }
+	log "$1 VM took $BOOT_SECONDS s"
 }
 
 main() {
-	local start=$SECONDS variant kdir size machine load
+	local start=$SECONDS variant size machine load
 
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	"$ROOT/scripts/deps.sh" >&2 || exit 1
@@ -135,11 +135,11 @@ main() {
 		die "nsbench does not build"
 	TSC_KHZ=$("$WORK/nsbench" tsc-khz)
 	for variant in stock affected; do
-		kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
-		[ -f "$kdir/arch/x86/boot/bzImage" ] || die "$variant kernel does not build"
-		build_module "$variant" "$kdir" || die "module does not build ($variant)"
-		build_bench "$variant" "$kdir" || die "xda_bench does not build ($variant)"
-		KDIRS[$variant]=$kdir
+		KERNELS[$variant]=$variant
+		[ -n "${KERNEL:-}" ] && KERNELS[$variant]=user
+		kernel_use "${KERNELS[$variant]}"
+		build_module "$variant" || die "module does not build ($variant)"
+		build_bench "$variant" || die "xda_bench does not build ($variant)"
 	done
 	size=$(xda_net_size)
 

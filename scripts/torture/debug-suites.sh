@@ -2,8 +2,10 @@
 # The KUnit suites and the e2e scenario on the debug test kernels, each
 # run ending with a kmemleak scan.
 #
-# Usage: scripts/torture/debug-suites.sh [--kunit] [KERNEL...]
-#        KERNEL: stock|affected (default: both), run on KERNEL-debug
+# Usage: scripts/torture/debug-suites.sh [--kunit|--e2e] [KERNEL...]
+#        KERNEL: stock|affected (default: both), run on KERNEL-debug; or
+#        any kernel named as in scripts/vm/kernel.sh that has KASAN,
+#        kmemleak and KUnit
 #        --kunit: the KUnit runs only, no e2e (what make test runs)
 #        --e2e: the e2e runs only
 #
@@ -33,6 +35,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/vm/kernel.sh
+. "$ROOT/scripts/vm/kernel.sh"
 WORK=${XDA_DEBUG_WORK:-$(mktemp -d /tmp/xda-debug.XXXXXX)}
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800}
@@ -46,10 +50,10 @@ count() {	# count NAME OK|FAIL
 }
 
 # The kernel's leaking sample module must make a run fail.
-selftest_kmemleak() {	# selftest_kmemleak VARIANT KDIR
-	local dir=$WORK/$1 ko=$2/samples/kmemleak/kmemleak-test.ko log
+selftest_kmemleak() {	# selftest_kmemleak: on the kernel in use
+	local dir=$WORK/$K_NAME ko=$K_BUILD/samples/kmemleak/kmemleak-test.ko log
 	log=$dir/kmemleak-selftest.log
-	[ -f "$ko" ] || { count "$1: kmemleak-test.ko built" FAIL; return; }
+	[ -f "$ko" ] || { count "$K_NAME: kmemleak-test.ko built" FAIL; return; }
 	cat >"$dir/selftest.sh" <<'EOF'
 #!/bin/sh
 . /lib/xda/kmemleak.sh
@@ -60,39 +64,40 @@ kmemleak_check
 echo clear >/sys/kernel/debug/kmemleak
 exit 0
 EOF
-	"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/selftest.cpio.gz" "$dir/selftest.sh" \
-		"$ko" "$ROOT/scripts/torture/kmemleak.sh" >/dev/null
-	"$ROOT/scripts/vm/run.sh" "$2/arch/x86/boot/bzImage" "$dir/selftest.cpio.gz" \
-		"$log" kmemleak.verbose=1 >/dev/null 2>&1
+	kernel_initramfs "$dir/selftest.cpio.gz" "$dir/selftest.sh" \
+		"$ko" "$ROOT/scripts/torture/kmemleak.sh"
+	kernel_boot "$dir/selftest.cpio.gz" "$log" kmemleak.verbose=1
 	grep -a '^kmemleak: ' "$log" | sed 's/^/   /'
-	if ! "$ROOT/scripts/vm/check-log.sh" "$log" >"$log.check" &&
-		grep -q 'unreferenced object 0x' "$log.check"; then
-		count "$1: check-log.sh catches a kmemleak report" OK
+	if [ "$BOOT_REPORTS" != 0 ] && grep -q 'unreferenced object 0x' "$log.check"; then
+		count "$K_NAME: check-log.sh catches a kmemleak report" OK
 	else
-		count "$1: check-log.sh catches a kmemleak report" FAIL
+		count "$K_NAME: check-log.sh catches a kmemleak report" FAIL
 	fi
 }
 
-run_kunit() {	# run_kunit VARIANT MODE EXPECT KDIR
-	local name="$1/$2" dir=$WORK/$1 log line
-	log=$dir/kunit-$2.log
-	echo "== KUnit on the $1 kernel, mode=$2"
-	local start=$SECONDS
-	"$ROOT/scripts/vm/run.sh" "$4/arch/x86/boot/bzImage" "$dir/kunit.cpio.gz" "$log" \
-		"xda.mode=$2" "xda.expect=$3" kmemleak.verbose=1 >/dev/null 2>"$log.run" ||
+# counts_clean NAME LOG: the two checks every debug run makes.
+counts_clean() {
+	if [ "$BOOT_REPORTS" = 0 ]; then
+		count "$1: console log free of kernel reports" OK
+	else
+		head -n 60 "$2.check" | sed 's/^/   /'
+		count "$1: console log free of kernel reports" FAIL
+	fi
+	if grep -aq '^kmemleak: 0 unreferenced objects' "$2"; then
+		count "$1: kmemleak finds nothing" OK
+	else
+		count "$1: kmemleak finds nothing" FAIL
+	fi
+}
+
+run_kunit() {	# run_kunit MODE EXPECT: on the kernel in use
+	local name="$K_NAME/$1" dir=$WORK/$K_NAME log line
+	log=$dir/kunit-$1.log
+	echo "== KUnit on the $K_NAME kernel, mode=$1"
+	kernel_boot "$dir/kunit.cpio.gz" "$log" "xda.mode=$1" "xda.expect=$2" kmemleak.verbose=1 ||
 		sed 's/^/   /' "$log.run"
-	echo "   VM ran $((SECONDS - start))s; $(grep -a '^kmemleak: ' "$log" || echo 'kmemleak: no result')"
-	if "$ROOT/scripts/vm/check-log.sh" "$log" >"$log.check"; then
-		count "$name: console log free of kernel reports" OK
-	else
-		head -n 60 "$log.check" | sed 's/^/   /'
-		count "$name: console log free of kernel reports" FAIL
-	fi
-	if grep -aq '^kmemleak: 0 unreferenced objects' "$log"; then
-		count "$name: kmemleak finds nothing" OK
-	else
-		count "$name: kmemleak finds nothing" FAIL
-	fi
+	echo "   VM ran ${BOOT_SECONDS}s; $(grep -a '^kmemleak: ' "$log" || echo 'kmemleak: no result')"
+	counts_clean "$name" "$log"
 	"$ROOT/scripts/vm/ktap.sh" "$log" >"$log.kunit" 2>&1
 	grep -E '\[(FAILED|CRASHED)\]' "$log.kunit" | sed 's/^/   /'
 	line=$(grep '^kunit:' "$log.kunit" || echo "kunit: passed=0 failed=1 skipped=0")
@@ -111,9 +116,8 @@ run_kunit() {	# run_kunit VARIANT MODE EXPECT KDIR
 E2E_RUNS="stock:force affected:auto affected:hot"
 E2E_ARGS=${XDA_DEBUG_E2E_ARGS:-xda.waves=2 xda.hotwave=2 xda.conns=20 xda.gc=200}
 
-prepare_e2e() {	# prepare_e2e VARIANT: the initramfs, in $WORK/VARIANT/e2e.cpio.gz
-	local dir=$WORK/$1
-	[ -f "$ROOT/scripts/e2e/scenario.sh" ] || return 1
+prepare_e2e() {	# prepare_e2e: the initramfs, in $WORK/<kernel>/e2e.cpio.gz
+	local dir=$WORK/$K_NAME
 	gcc -static -O2 -Wall -o "$dir/holdconn" "$ROOT/scripts/e2e/holdconn.c" || return 1
 	# /scenario.sh must be the e2e scenario's entry point: it runs its own
 	# steps as `sh /scenario.sh STEP ...`.
@@ -127,35 +131,26 @@ rc=$?
 kmemleak_check || rc=1
 exit $rc
 EOF2
-	"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/e2e.cpio.gz" "$dir/e2e-wrapper.sh" \
+	kernel_initramfs "$dir/e2e.cpio.gz" "$dir/e2e-wrapper.sh" \
 		"$ROOT/scripts/e2e/scenario.sh" "$dir/holdconn" "$dir/build/xfrm_dst_acct.ko" \
-		"$ROOT/scripts/torture/kmemleak.sh" >/dev/null
+		"$ROOT/scripts/torture/kmemleak.sh"
 }
 
-run_e2e() {	# run_e2e VARIANT MODE KDIR
-	local name="$1/e2e-$2" dir=$WORK/$1 log state=own round=1 bad
-	log=$dir/e2e-$2.log
-	[ "$1" = stock-debug ] && [ "$2" = auto ] && state=kernel
-	[ "$2" = hot ] && round=2
-	echo "== e2e on the $1 kernel, mode=$2 ($E2E_ARGS)"
-	local start=$SECONDS
+run_e2e() {	# run_e2e MODE: on the kernel in use
+	local name="$K_NAME/e2e-$1" dir=$WORK/$K_NAME log state=own round=1 bad
+	log=$dir/e2e-$1.log
+	case $K_NAME:$1 in
+	stock*:auto) state=kernel ;;
+	esac
+	[ "$1" = hot ] && round=2
+	echo "== e2e on the $K_NAME kernel, mode=$1 ($E2E_ARGS)"
 	# shellcheck disable=SC2086 # a list of kernel arguments
-	"$ROOT/scripts/vm/run.sh" "$3/arch/x86/boot/bzImage" "$dir/e2e.cpio.gz" "$log" \
-		"xda.mode=$2" xda.loader=insmod $E2E_ARGS kmemleak.verbose=1 \
-		>/dev/null 2>"$log.run" || sed 's/^/   /' "$log.run"
-	echo "   VM ran $((SECONDS - start))s; $(grep -a '^kmemleak: ' "$log" || echo 'kmemleak: no result')"
+	kernel_boot "$dir/e2e.cpio.gz" "$log" "xda.mode=$1" xda.loader=insmod \
+		xda.flowcache="$K_FLOWCACHE" $E2E_ARGS kmemleak.verbose=1 ||
+		sed 's/^/   /' "$log.run"
+	echo "   VM ran ${BOOT_SECONDS}s; $(grep -a '^kmemleak: ' "$log" || echo 'kmemleak: no result')"
 	grep -a "^e2e-ns: round=$round " "$log" | sed 's/^e2e-ns: /   /'
-	if "$ROOT/scripts/vm/check-log.sh" "$log" >"$log.check"; then
-		count "$name: console log free of kernel reports" OK
-	else
-		head -n 60 "$log.check" | sed 's/^/   /'
-		count "$name: console log free of kernel reports" FAIL
-	fi
-	if grep -aq '^kmemleak: 0 unreferenced objects' "$log"; then
-		count "$name: kmemleak finds nothing" OK
-	else
-		count "$name: kmemleak finds nothing" FAIL
-	fi
+	counts_clean "$name" "$log"
 	bad=$(grep -a "^e2e-ns: round=$round " "$log" | awk -v state=$state '
 		{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		  n++
@@ -171,7 +166,7 @@ run_e2e() {	# run_e2e VARIANT MODE KDIR
 }
 
 main() {
-	local kernels=() base variant kdir run v mode expect dir e2e=1 kunit=1
+	local kernels=() base run v mode expect dir e2e=1 kunit=1
 	for base in "$@"; do
 		case $base in
 		--kunit) e2e=0 ;;
@@ -179,28 +174,27 @@ main() {
 		*) kernels+=("$base") ;;
 		esac
 	done
-	[ ${#kernels[@]} -eq 0 ] && kernels=(stock affected)
+	[ ${#kernels[@]} -eq 0 ] && read -r -a kernels <<<"$(kernels_to_run stock affected)"
 	"$ROOT/scripts/deps.sh" || exit 1
 	for base in "${kernels[@]}"; do
 		case $base in
-		stock | affected) ;;
-		*) echo "usage: $0 [--kunit|--e2e] [stock|affected]..." >&2; exit 2 ;;
+		stock | affected) base=$base-debug ;;
 		esac
-		variant=$base-debug
-		dir=$WORK/$variant
-		mkdir -p "$dir/build"
-		echo "== debug kernel: $variant"
-		kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
-		[ -f "$kdir/arch/x86/boot/bzImage" ] || { count "$variant: kernel builds" FAIL; continue; }
-		cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/build/"
-		if ! make -s -C "$kdir" M="$dir/build" W=1 modules >"$dir/build.log" 2>&1 ||
-			grep -q 'warning:' "$dir/build.log"; then
-			cat "$dir/build.log"
-			count "$variant: modules build with W=1, no warning" FAIL
+		echo "== debug kernel: $base"
+		kernel_use "$base"
+		echo "   $(kernel_summary)"
+		dir=$WORK/$K_NAME
+		mkdir -p "$dir"
+		if [ "$K_DEBUG" != 1 ] || [ "$K_KUNIT" != 1 ]; then
+			count "$K_NAME: a kernel with KASAN, kmemleak and KUnit" FAIL
 			continue
 		fi
-		count "$variant: modules build with W=1, no warning" OK
-		selftest_kmemleak "$variant" "$kdir"
+		if ! kernel_build_module "$dir/build"; then
+			count "$K_NAME: modules build with W=1, no warning" FAIL
+			continue
+		fi
+		count "$K_NAME: modules build with W=1, no warning" OK
+		selftest_kmemleak
 		{
 			cat "$ROOT/scripts/vm/kunit-scenario.sh"
 			echo
@@ -208,23 +202,19 @@ main() {
 			echo ". /lib/xda/kmemleak.sh"
 			echo "kmemleak_check"
 		} >"$dir/kunit-scenario.sh"
-		"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/kunit.cpio.gz" "$dir/kunit-scenario.sh" \
+		kernel_initramfs "$dir/kunit.cpio.gz" "$dir/kunit-scenario.sh" \
 			"$dir/build/xfrm_dst_acct.ko" "$dir/build/kunit/xfrm_dst_acct_test.ko" \
-			"$ROOT/scripts/torture/kmemleak.sh" >/dev/null
+			"$ROOT/scripts/torture/kmemleak.sh"
 		for run in $RUNS; do
 			IFS=: read -r v mode expect <<<"$run"
-			[ $kunit = 1 ] && [ "$v" = "$base" ] &&
-				run_kunit "$variant" "$mode" "$expect" "$kdir"
+			[ $kunit = 1 ] && [ "$v-debug" = "$K_NAME" ] && run_kunit "$mode" "$expect"
 		done
 		[ $e2e = 1 ] || continue
-		if prepare_e2e "$variant"; then
-			for run in $E2E_RUNS; do
-				IFS=: read -r v mode <<<"$run"
-				[ "$v" = "$base" ] && run_e2e "$variant" "$mode" "$kdir"
-			done
-		else
-			echo "   (no scripts/e2e/scenario.sh: e2e skipped)"
-		fi
+		prepare_e2e || { count "$K_NAME: e2e initramfs" FAIL; continue; }
+		for run in $E2E_RUNS; do
+			IFS=: read -r v mode <<<"$run"
+			[ "$v-debug" = "$K_NAME" ] && run_e2e "$mode"
+		done
 	done
 	echo "$passed passed, $failed failed"
 	if [ "$failed" -eq 0 ] && [ -z "${XDA_DEBUG_WORK:-}" ]; then

@@ -3,7 +3,10 @@
 # the debug test kernels.
 #
 # Usage: scripts/torture/faults.sh [KERNEL...]
-#        KERNEL: stock|affected (default: both), run on KERNEL-debug
+#        KERNEL: a kernel named as in scripts/vm/kernel.sh, which must
+#        have KUnit and fault injection (default: stock-debug
+#        affected-debug; "stock" and "affected" mean their -debug kernels;
+#        with KERNEL=, the kernel an operator points at)
 #
 # Inside the VM (scripts/torture/faults-scenario.sh) the module is loaded
 # (mode=force on stock, auto on the affected model) with the KUnit module,
@@ -33,6 +36,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/vm/kernel.sh
+. "$ROOT/scripts/vm/kernel.sh"
 WORK=${XDA_FAULTS_WORK:-$(mktemp -d /tmp/xda-faults.XXXXXX)}
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-3600}
@@ -47,34 +52,38 @@ ours() {
 	grep -a "^fault: step=$2 " "$1" | grep -c ' ours=yes '
 }
 
-run_kernel() {	# run_kernel BASE [VARIANT]
-	local base=$1 variant=${2:-$1-debug} mode expect dir log kdir reports kunit why=()
-	mode=auto expect=yes
-	[ "$base" = stock ] && mode=force expect=no
+run_kernel() {	# run_kernel KERNEL
+	local variant mode=auto expect=reported dir log reports kunit why=()
+	kernel_use "$1"
+	variant=$K_NAME
+	case $variant in
+	affected*) expect=yes ;;
+	stock*) mode=force expect=no ;;
+	esac
 	dir=$WORK/$variant
 	log=$dir/console.log
-	mkdir -p "$dir/build"
+	mkdir -p "$dir"
 
 	echo "== fault injection on the $variant kernel, mode=$mode" >&2
-	kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
-	[ -f "$kdir/arch/x86/boot/bzImage" ] || { echo "faults: kernel=$variant: no kernel"; return 1; }
-	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/build/"
-	make -s -C "$kdir" M="$dir/build" modules >"$dir/build.log" 2>&1 || {
-		cat "$dir/build.log" >&2
+	echo "   $(kernel_summary)" >&2
+	[ "$K_KUNIT" = 1 ] && [ "$(kernel_config CONFIG_FAILSLAB)" = y ] || {
+		echo "faults: kernel=$variant: needs KUnit and failslab (CONFIG_KUNIT, CONFIG_FAILSLAB): not run"
+		return 1
+	}
+	kernel_build_module "$dir/build" || {
 		echo "faults: kernel=$variant: modules did not build"
 		return 1
 	}
 	gcc -O2 -Wall -o "$dir/faultcall" "$ROOT/scripts/torture/faultcall.c" || return 1
-	"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/initramfs.cpio.gz" \
+	kernel_initramfs "$dir/initramfs.cpio.gz" \
 		"$ROOT/scripts/torture/faults-scenario.sh" "$dir/build/xfrm_dst_acct.ko" \
 		"$dir/build/kunit/xfrm_dst_acct_test.ko" "$dir/faultcall" \
-		"$ROOT/scripts/torture/kmemleak.sh" >/dev/null || return 1
-	local start=$SECONDS
-	"$ROOT/scripts/vm/run.sh" "$kdir/arch/x86/boot/bzImage" "$dir/initramfs.cpio.gz" \
-		"$log" "xda.mode=$mode" "xda.expect=$expect" kmemleak.verbose=1 \
-		${XDA_FAULTS_ARGS:-} >&2 ||
-		why+=("the scenario did not finish cleanly")
-	echo "   VM ran $((SECONDS - start))s" >&2
+		"$ROOT/scripts/torture/kmemleak.sh"
+	# shellcheck disable=SC2086 # a list of kernel arguments
+	kernel_boot "$dir/initramfs.cpio.gz" "$log" "xda.mode=$mode" "xda.expect=$expect" \
+		kmemleak.verbose=1 ${XDA_FAULTS_ARGS:-}
+	[ "$BOOT_OK" = 1 ] || why+=("the scenario did not finish cleanly")
+	echo "   VM ran ${BOOT_SECONDS}s" >&2
 
 	# Where the failures were injected, most frequent first.
 	grep -a '^fault: ' "$log" | sed -n 's/^fault: step=\([a-z]*\) .* kind=\([^ ]*\) site=\(.*\) ours=\([a-z?]*\) check=.*/\1 \2 \3 ours=\4/p' |
@@ -90,9 +99,8 @@ run_kernel() {	# run_kernel BASE [VARIANT]
 		seen && / site=ops_init</ { print "   (netns: the ops_init() failure at " $3 " is our net_generic() data)"; exit }' >&2
 	grep -aE '^faults: ' "$log" | sed 's/^/   /' >&2
 
-	reports=$("$ROOT/scripts/vm/check-log.sh" "$log" >"$dir/check-log.txt" 2>&1 &&
-		echo 0 || sed -n 's/^check-log: \([0-9]*\) line.*/\1/p' "$dir/check-log.txt")
-	[ "$reports" = 0 ] || { head -n 80 "$dir/check-log.txt" >&2; why+=("kernel reports in the log"); }
+	reports=$BOOT_REPORTS
+	[ "$reports" = 0 ] || { head -n 80 "$log.check" >&2; why+=("kernel reports in the log"); }
 	"$ROOT/scripts/vm/ktap.sh" "$log" >"$dir/kunit.txt" 2>&1
 	kunit=$(sed -n 's/^kunit: passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\).*/\1 \2 \3/p' "$dir/kunit.txt")
 	set -- ${kunit:-0 1 0}
@@ -116,14 +124,14 @@ run_kernel() {	# run_kernel BASE [VARIANT]
 }
 
 main() {
-	local kernels=("$@") k status=0 lines=()
-	[ ${#kernels[@]} -eq 0 ] && kernels=(stock affected)
+	local k status=0 lines=()
 	"$ROOT/scripts/deps.sh" || exit 1
-	for k in "${kernels[@]}"; do
+	[ $# -gt 0 ] || set -- $(kernels_to_run stock-debug affected-debug)
+	for k in "$@"; do
 		case $k in
-		stock | affected) lines+=("$(run_kernel "$k")") || status=1 ;;
-		*) echo "usage: $0 [stock|affected]..." >&2; exit 2 ;;
+		stock | affected) k=$k-debug ;;
 		esac
+		lines+=("$(run_kernel "$k")") || status=1
 	done
 	echo
 	printf '%s\n' "${lines[@]}"

@@ -11,6 +11,9 @@
 # Namespaces a and b exist before either module; c is made once both are
 # loaded.  Checked, one "check: <what>: ok|FAIL" line each:
 #   - before ipv6 is loaded (order=after): every ipv6 line is "absent";
+#     once it is, the IPv6 counters of init, a and b, which are in use, get
+#     their storage in one stop_machine() (the module logs "own storage
+#     installed in 3 counters");
 #   - once both are loaded: every namespace's ipv6 line is "own" (affected
 #     kernel, mode=auto; any kernel, mode=force), including c;
 #   - IPv6 ESP traffic between a and b: the counts follow the traffic and
@@ -77,6 +80,14 @@ count_is() {
 	done
 }
 
+# installed_live N: the (N+1)th "own storage installed" line of the
+# kernel log is about the three IPv6 counters in use.
+installed_live() {
+	dmesg | grep 'own storage installed in' | sed -n "$(($1 + 1))p" >/tmp/installed
+	cat /tmp/installed
+	grep -q 'installed in 3 counters' /tmp/installed
+}
+
 load_ipv6() {
 	insmod $LIB/ipv6.ko && insmod $LIB/esp6.ko
 	# The module takes the new IPv6 copies in from a work item.
@@ -122,7 +133,11 @@ main() {
 		show init a
 		check "without ipv6.ko every ipv6 line is 'absent'" state_is absent ipv6 init a b
 		check "ipv4 lines are '$own' meanwhile" state_is $own ipv4 init a b
+		installs=$(dmesg | grep -c 'own storage installed in')
 		check "ipv6.ko and esp6.ko load after xfrm_dst_acct" load_ipv6
+		[ "$own" = own ] &&
+			check "IPv6 counters in use get their storage with every CPU held" \
+				installed_live "$installs"
 	fi
 	echo "affected=$(cat /sys/module/xfrm_dst_acct/parameters/affected)"
 	$IP netns add c

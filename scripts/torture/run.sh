@@ -5,6 +5,9 @@
 #
 # Usage: scripts/torture/run.sh [MODEL...]
 #        MODEL: stock|affected (default: both)
+#        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R scripts/torture/run.sh
+#        (the kernel an operator points at, named as in scripts/vm/kernel.sh:
+#        one run of XDA_TORTURE_SECONDS, mode=auto)
 #
 # Inside each VM (scripts/torture/scenario.sh, which also explains what
 # "back to baseline" means across load/unload cycles):
@@ -49,6 +52,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/vm/kernel.sh
+. "$ROOT/scripts/vm/kernel.sh"
 TOTAL_SECONDS=${XDA_TORTURE_SECONDS:-600}
 KINDS=${XDA_TORTURE_KERNELS:-debug plain}
 WORK=${XDA_TORTURE_WORK:-$(mktemp -d /tmp/xda-torture.XXXXXX)}
@@ -64,55 +69,47 @@ field() {
 	sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
 }
 
-# run_kernel MODEL KIND SECONDS: prints the summary line; returns 1 if the
-# run failed.  Leaves the VM's torture-vm line in $WORK/VARIANT/result.
+# run_kernel KERNEL MODE SECONDS: prints the summary line; returns 1 if
+# the run failed.  Leaves the VM's torture-vm line in $WORK/KERNEL/result.
 run_kernel() {
-	local model=$1 kind=$2 seconds=$3 variant kdir mode dir log line reports why=()
-	variant=$model
-	[ "$kind" = debug ] && variant=$model-debug
-	mode=auto
-	[ "$model" = stock ] && mode=force
-	dir=$WORK/$variant
+	local name=$1 mode=$2 seconds=$3 dir log line reports why=()
+	kernel_use "$name"
+	dir=$WORK/$name
 	log=$dir/console.log
-	mkdir -p "$dir/build"
+	mkdir -p "$dir"
 
-	echo "== torture on the $variant kernel, mode=$mode, ${seconds}s" >&2
-	kdir=$("$ROOT/scripts/kernel/build.sh" "$variant" | tail -n 1)
-	[ -f "$kdir/arch/x86/boot/bzImage" ] || { echo "torture: kernel=$variant: kernel did not build"; return 1; }
-	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/build/"
-	make -s -C "$kdir" M="$dir/build" modules >"$dir/build.log" 2>&1 || {
-		cat "$dir/build.log" >&2
-		echo "torture: kernel=$variant: module did not build"
+	echo "== torture on the $K_NAME kernel, mode=$mode, ${seconds}s" >&2
+	echo "   $(kernel_summary)" >&2
+	kernel_build_module "$dir/build" || {
+		echo "torture: kernel=$K_NAME: module did not build"
 		return 1
 	}
 	# Static: one exec per churned namespace, no dynamic loader.
 	gcc -static -O2 -Wall -o "$dir/nschurn" "$ROOT/scripts/torture/nschurn.c" || return 1
-	"$ROOT/scripts/vm/mkinitramfs.sh" "$dir/initramfs.cpio.gz" \
+	kernel_initramfs "$dir/initramfs.cpio.gz" \
 		"$ROOT/scripts/torture/scenario.sh" "$dir/build/xfrm_dst_acct.ko" "$dir/nschurn" \
-		"$ROOT/scripts/torture/ipsec.sh" "$ROOT/scripts/torture/kmemleak.sh" >/dev/null || return 1
-	local start=$SECONDS
+		"$ROOT/scripts/torture/ipsec.sh" "$ROOT/scripts/torture/kmemleak.sh"
 	XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-$((seconds + 1500))} \
-		"$ROOT/scripts/vm/run.sh" "$kdir/arch/x86/boot/bzImage" "$dir/initramfs.cpio.gz" \
-		"$log" "xda.mode=$mode" "xda.seconds=$seconds" kmemleak.verbose=1 >&2 ||
-		why+=("the scenario did not finish cleanly")
-	echo "   VM ran $((SECONDS - start))s; $(grep -a 'torture: .*progress' "$log" | tail -n 1)" >&2
+		kernel_boot "$dir/initramfs.cpio.gz" "$log" "xda.mode=$mode" \
+		"xda.seconds=$seconds" "xda.flowcache=$K_FLOWCACHE" kmemleak.verbose=1
+	[ "$BOOT_OK" = 1 ] || why+=("the scenario did not finish cleanly")
+	echo "   VM ran ${BOOT_SECONDS}s; $(grep -a 'torture: .*progress' "$log" | tail -n 1)" >&2
 	grep -aE '^torture: .*(baseline|before the reload|final|drift|FAILED|failed)' "$log" | sed 's/^/   /' >&2
 
-	reports=$("$ROOT/scripts/vm/check-log.sh" "$log" >"$dir/check-log.txt" 2>&1 &&
-		echo 0 || sed -n 's/^check-log: \([0-9]*\) line.*/\1/p' "$dir/check-log.txt")
-	[ "$reports" = 0 ] || { head -n 60 "$dir/check-log.txt" >&2; why+=("kernel reports in the log"); }
+	reports=$BOOT_REPORTS
+	[ "$reports" = 0 ] || { head -n 60 "$log.check" >&2; why+=("kernel reports in the log"); }
 	line=$(grep -a '^torture-vm: ' "$log" | tail -n 1)
 	line=${line#torture-vm: }
 	echo "$line" >"$dir/result"
-	echo "torture: kernel=$variant cycles=$(field "$line" cycles)" \
+	echo "torture: kernel=$K_NAME cycles=$(field "$line" cycles)" \
 		"netns_churned=$(field "$line" netns_churned) hotplug=$(field "$line" hotplug)" \
 		"pings=$(field "$line" pings) drift=$(field "$line" drift)" \
 		"leaks=$(field "$line" leaks) reports=${reports:-?}"
 
 	[ -n "$line" ] || why+=("no torture-vm line")
 	[ "$(field "$line" drift)" = 0 ] || why+=("counts not back at their baseline")
-	case $kind:$(field "$line" leaks) in
-	debug:0 | plain:-) ;;
+	case $K_DEBUG:$(field "$line" leaks) in
+	1:0 | 0:-) ;;
 	*) why+=("kmemleak found leaks (or did not run)") ;;
 	esac
 	[ "$(field "$line" load_failures)" = 0 ] || why+=("insmod or rmmod failed")
@@ -129,7 +126,9 @@ run_kernel() {
 
 # run_model MODEL: both kernels, then the sums; prints the summary lines.
 run_model() {
-	local model=$1 kind n seconds status=0 cycles=0 churned=0 hotplug=0 line v why=()
+	local model=$1 kind n seconds status=0 cycles=0 churned=0 hotplug=0 line v name mode why=()
+	mode=auto
+	[ "$model" = stock ] && mode=force
 	n=$(wc -w <<<"$KINDS")
 	for kind in $KINDS; do
 		seconds=$TOTAL_SECONDS
@@ -137,8 +136,10 @@ run_model() {
 			seconds=$((TOTAL_SECONDS / 5))
 			[ "$kind" = debug ] && seconds=$((TOTAL_SECONDS - seconds))
 		fi
-		run_kernel "$model" "$kind" "$seconds" || why+=("the $kind kernel's run failed")
-		line=$(cat "$WORK/$model$([ "$kind" = debug ] && echo -debug)/result" 2>/dev/null)
+		name=$model
+		[ "$kind" = debug ] && name=$model-debug
+		run_kernel "$name" "$mode" "$seconds" || why+=("the $kind kernel's run failed")
+		line=$(cat "$WORK/$name/result" 2>/dev/null)
 		v=$(field "$line" cycles) && cycles=$((cycles + ${v:-0}))
 		v=$(field "$line" netns_churned) && churned=$((churned + ${v:-0}))
 		v=$(field "$line" hotplug) && hotplug=$((hotplug + ${v:-0}))
@@ -156,9 +157,10 @@ run_model() {
 main() {
 	local models=("$@") m status=0 kind
 	[ ${#models[@]} -eq 0 ] && models=(stock affected)
+	[ -n "${KERNEL:-}" ] && models=(user)
 	for m in "${models[@]}"; do
 		case $m in
-		stock | affected) ;;
+		stock | affected | user) ;;
 		*) echo "usage: $0 [stock|affected]..." >&2; exit 2 ;;
 		esac
 	done
@@ -170,7 +172,11 @@ main() {
 	done
 	"$ROOT/scripts/deps.sh" || exit 1
 	for m in "${models[@]}"; do
-		run_model "$m" >"$WORK/summary-$m" || status=1
+		if [ "$m" = user ]; then
+			run_kernel user auto "$TOTAL_SECONDS" >"$WORK/summary-$m" || status=1
+		else
+			run_model "$m" >"$WORK/summary-$m" || status=1
+		fi
 	done
 	echo
 	for m in "${models[@]}"; do

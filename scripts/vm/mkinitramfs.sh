@@ -10,6 +10,10 @@
 #   /lib/xda/<basename>              each FILE (modules *.ko, helpers)
 #   /init                            see INIT_SCRIPT below
 #
+# scripts/vm/kernel.sh adds a second archive for kernels with a modules
+# tree: /lib/modules/<release> with the modules the scenarios use, and
+# the list /init loads at boot (xda-preload).
+#
 # Scenarios must call `/usr/sbin/ip` by its full path: the busybox shell
 # may run its own applets before searching PATH, and busybox's `ip` applet
 # knows neither `netns` nor `xfrm`.  No `ip` applet symlink is installed,
@@ -122,6 +126,13 @@ mount -t tmpfs tmpfs /tmp
 # `ip netns add` bind-mounts namespace files here (/var/run -> /run).
 mkdir -p /run/netns
 /usr/sbin/ip link set lo up
+# A kernel with a modules tree in the initramfs (scripts/vm/kernel.sh):
+# load the modules the scenarios use that it has as modules.
+preload=/lib/modules/$(uname -r)/xda-preload
+if [ -s "$preload" ]; then
+	# shellcheck disable=SC2046 # one module name per line
+	modprobe -a $(cat "$preload") || echo "init: modprobe -a $(cat "$preload" | tr '\n' ' ')failed"
+fi
 
 echo "XDA-SCENARIO-BEGIN"
 sh /scenario.sh

@@ -1,0 +1,433 @@
+# shellcheck shell=bash disable=SC2034 # the K_* and BOOT_* variables are read by the drivers
+# One way to name a kernel, for every driver that boots one.  Sourced, not
+# run.  The caller sets ROOT (the repository).
+#
+# A kernel is named by one word:
+#   stock, affected       test kernels built from Debian's linux-source-6.1
+#                         (scripts/kernel/build.sh): stock, and the model
+#                         of the defect; with -debug, -ipv6m or both
+#                         (stock-debug, affected-ipv6m-debug, ...)
+#   debian                Debian's linux-image for the installed
+#                         linux-headers-amd64, unpacked (never installed)
+#   debian-6.12           Debian's newest 6.12 image from bookworm-security
+#   debian-6.12-rt        the same, PREEMPT_RT flavour
+#   user                  the kernel an operator points at:
+#                           KERNEL=/boot/vmlinuz-R   the image
+#                           MODULES=/lib/modules/R   its modules tree
+#                           BUILD=...                its build tree
+#                                                    (default MODULES/build)
+# The debian kernels are named through the same path as user: image,
+# modules tree, headers.
+#
+# kernel_use NAME sets:
+#   K_NAME      what the output calls it (the release for a user kernel)
+#   K_IMAGE     the image QEMU boots
+#   K_MODULES   its modules tree, or "" where the scenarios need nothing
+#               from one (the test kernels build in what they need)
+#   K_BUILD     its build tree: out-of-tree modules are built against it
+#   K_RELEASE   its release (uname -r)
+#   K_DKMS      1: the module is built as an operator builds it, by dkms
+#   K_ARGS      kernel arguments it boots with
+# and what it has, each 1 or 0:
+#   K_KUNIT     KUnit (CONFIG_KUNIT): the KUnit suites can run
+#   K_FLOWCACHE the xfrm flow cache (before 4.14): bundles stay alive
+#               until the cache is flushed
+#   K_IPV6M     IPv6 built as a module
+#   K_DEBUG     KASAN, lockdep and kmemleak (the -debug test kernels)
+#   K_PRE_EXIT  pernet_operations.pre_exit (5.3)
+#   K_PLT32     a module loader that knows R_X86_64_PLT32 (4.16)
+#
+# Then, for the kernel in use:
+#   kernel_build_module DIR [MAKE_ARG...]   the module, and the KUnit
+#       module where the kernel has KUnit, in DIR (see there)
+#   kernel_initramfs OUT SCENARIO [FILE...] the VM's initramfs
+#   kernel_boot INITRAMFS LOG [ARG...]      one VM run; sets BOOT_OK,
+#       BOOT_REPORTS and BOOT_SECONDS
+#   kernel_summary                          one line: what the kernel is
+# and kernels_to_run DEFAULT...: "user" when KERNEL is set, else the
+# defaults (or XDA_KERNELS).
+
+XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
+export XDA_CACHE
+
+# Kernel modules (names or aliases) that the scenarios use, where the
+# kernel has them as modules: each one the kernel's tree has goes into the
+# initramfs with its dependencies, and /init loads it.  Crypto templates
+# are also loaded on demand through /sbin/modprobe, by aliases that older
+# kernels spell differently, so the modules are named too.  Before 5.2 the
+# transport mode is a module of its own; echainiv exists since 4.2;
+# echainiv and seqiv seed their salt from "stdrng".
+KERNEL_SCENARIO_MODULES=(veth xfrm_user esp4 esp6 xfrm4_mode_transport
+	xfrm6_mode_transport authenc echainiv seqiv gcm ctr ghash-generic
+	cbc hmac aes_generic sha256_generic
+	"crypto-rfc4106(gcm(aes))" "crypto-gcm(aes)" "crypto-cbc(aes)"
+	"crypto-hmac(sha256)" crypto-aes crypto-sha256 crypto-stdrng
+	crypto-jitterentropy_rng crypto-sha512)
+
+kernel_die() {
+	echo "kernel.sh: error: $*" >&2
+	exit 1
+}
+
+kernel_log() {
+	echo "kernel.sh: $*" >&2
+}
+
+# kernels_to_run DEFAULT...: the kernels a driver runs on.
+kernels_to_run() {
+	if [ -n "${KERNEL:-}" ]; then
+		echo user
+	elif [ -n "${XDA_KERNELS:-}" ]; then
+		echo "$XDA_KERNELS"
+	else
+		echo "$*"
+	fi
+}
+
+# kernel_version_at_least MAJOR MINOR: K_RELEASE is MAJOR.MINOR or later.
+kernel_version_at_least() {
+	local major minor
+	major=${K_RELEASE%%.*}
+	minor=${K_RELEASE#*.}
+	minor=${minor%%[!0-9]*}
+	[ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
+}
+
+# kernel_config OPTION: its value in the build tree's .config ("" if unset).
+kernel_config() {
+	sed -n "s/^$1=//p" "$K_BUILD/.config"
+}
+
+# What the kernel has, from its build tree and release.
+kernel_features() {
+	local v
+	v=$(kernel_config CONFIG_KUNIT)
+	K_KUNIT=$([ -n "$v" ] && echo 1 || echo 0)
+	K_IPV6M=$([ "$(kernel_config CONFIG_IPV6)" = m ] && echo 1 || echo 0)
+	K_DEBUG=$([ "$(kernel_config CONFIG_KASAN)" = y ] && echo 1 || echo 0)
+	# The flow cache went in 4.14 ("xfrm: remove flow cache").
+	K_FLOWCACHE=$(kernel_version_at_least 4 14 && echo 0 || echo 1)
+	K_PRE_EXIT=$(kernel_version_at_least 5 3 && echo 1 || echo 0)
+	K_PLT32=$(kernel_version_at_least 4 16 && echo 1 || echo 0)
+}
+
+kernel_summary() {
+	local has=()
+	if [ "$K_KUNIT" = 1 ]; then has+=(KUnit); else has+=("no KUnit"); fi
+	if [ "$K_FLOWCACHE" = 1 ]; then has+=("flow cache"); fi
+	if [ "$K_IPV6M" = 1 ]; then has+=("IPv6 module"); fi
+	if [ "$K_DEBUG" = 1 ]; then has+=("KASAN+lockdep+kmemleak"); fi
+	if [ "$K_PRE_EXIT" = 1 ]; then has+=(pre_exit); else has+=("no pre_exit"); fi
+	if [ "$K_PLT32" = 0 ]; then has+=("loader without R_X86_64_PLT32"); fi
+	echo "kernel $K_NAME: release $K_RELEASE; $(IFS=,; echo "${has[*]}" | sed 's/,/, /g')"
+}
+
+# --- the test kernels -----------------------------------------------------
+
+kernel_use_test() {
+	local kdir
+	kdir=$("$ROOT/scripts/kernel/build.sh" "$1" | tail -n 1) || kernel_die "$1: the kernel does not build"
+	[ -f "$kdir/arch/x86/boot/bzImage" ] || kernel_die "$1: no kernel image in $kdir"
+	K_NAME=$1
+	K_IMAGE=$kdir/arch/x86/boot/bzImage
+	K_MODULES=
+	K_BUILD=$kdir
+	K_RELEASE=$(cat "$kdir/include/config/kernel.release")
+	K_DKMS=0
+	K_ARGS=
+	kernel_features
+}
+
+# --- a kernel named by its image, modules tree and build tree -------------
+
+# kernel_use_tree NAME IMAGE MODULES [BUILD]
+kernel_use_tree() {
+	local name=$1 image=$2 modules=$3 build=${4:-} rel
+	[ -n "$image" ] && [ -r "$image" ] || kernel_die "KERNEL=$image: no readable kernel image"
+	[ -n "$modules" ] && [ -d "$modules" ] || kernel_die "MODULES=$modules: no modules tree"
+	modules=$(cd "$modules" && pwd -P)
+	[ -f "$modules/modules.dep" ] ||
+		kernel_die "$modules has no modules.dep (run depmod for that release)"
+	build=${build:-$modules/build}
+	[ -f "$build/Makefile" ] && [ -f "$build/.config" ] ||
+		kernel_die "no build tree at $build (install that release's headers, or give BUILD=)"
+	build=$(cd "$build" && pwd -P)
+	rel=$(cat "$build/include/config/kernel.release" 2>/dev/null) ||
+		kernel_die "$build has no include/config/kernel.release"
+	[ "$rel" = "$(basename "$modules")" ] ||
+		kernel_die "MODULES is for $(basename "$modules") but the build tree for $rel"
+	K_NAME=${name:-$rel}
+	K_IMAGE=$image
+	K_MODULES=$modules
+	K_BUILD=$build
+	K_RELEASE=$rel
+	K_DKMS=1
+	# The mitigations cost TCG dearly (every system call switches page
+	# tables) and are irrelevant here; kernels without the option ignore
+	# it.
+	K_ARGS=mitigations=off
+	kernel_features
+}
+
+# --- Debian's own kernels -------------------------------------------------
+
+# debian_unpack PACKAGE VERSION RELEASE: unpack a linux-image package
+# once; prints the unpacked root.
+debian_unpack() {
+	local pkg=$1 version=$2 rel=$3 dest tmp
+	dest=$XDA_CACHE/debian/$pkg-$version
+	mkdir -p "$XDA_CACHE/debian"
+	# One download at a time; a second run waits, then reuses it.
+	exec 8>"$XDA_CACHE/debian/.lock"
+	flock 8
+	if [ ! -f "$dest/.complete" ]; then
+		kernel_log "downloading $pkg $version"
+		rm -rf "$dest"
+		mkdir -p "$dest"
+		tmp=$(mktemp -d "$XDA_CACHE/debian/.download.XXXXXX")
+		# apt drops privileges to _apt for the download when it can.
+		chown _apt "$tmp" 2>/dev/null || true
+		(cd "$tmp" && apt-get download -q "$pkg=$version") >&2 ||
+			kernel_die "apt-get download $pkg=$version failed"
+		dpkg-deb -x "$tmp"/*.deb "$dest/root"
+		rm -rf "$tmp"
+		# Module dependency files are made by the package's postinst,
+		# which never runs here.
+		depmod -b "$dest/root" "$rel"
+		touch "$dest/.complete"
+	fi
+	exec 8>&-
+	echo "$dest/root"
+}
+
+# debian_headers RELEASE: install linux-headers-RELEASE if missing (root).
+debian_headers() {
+	dpkg-query -W -f='${db:Status-Abbrev}' "linux-headers-$1" 2>/dev/null | grep -q '^ii' &&
+		return 0
+	[ "$(id -u)" -eq 0 ] ||
+		kernel_die "linux-headers-$1 missing; as root run: apt-get install linux-headers-$1"
+	kernel_log "installing linux-headers-$1"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"linux-headers-$1" >&2 || kernel_die "apt-get install linux-headers-$1 failed"
+}
+
+# The newest release of a 6.12 flavour ("amd64" or "rt-amd64") in the archive.
+debian_612_release() {
+	apt-cache search --names-only "^linux-headers-6\.12\.[0-9]+\+deb12-$1\$" |
+		sed -n "s/^linux-headers-\(6\.12\.[0-9]*+deb12-$1\) .*/\1/p" | sort -V | tail -n 1
+}
+
+kernel_use_debian() {
+	local name=$1 rel pkg root
+	case $name in
+	debian)
+		rel=$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' -printf '%f\n' |
+			sed 's/^linux-headers-//' | grep -v '^6\.12\.' | sort -V | tail -n 1)
+		[ -n "$rel" ] || kernel_die "no linux-headers-*-amd64 (apt-get install linux-headers-amd64)"
+		pkg=linux-image-$rel
+		;;
+	debian-6.12)
+		rel=$(debian_612_release amd64)
+		pkg=linux-image-$rel-unsigned
+		;;
+	debian-6.12-rt)
+		rel=$(debian_612_release rt-amd64)
+		pkg=linux-image-$rel-unsigned
+		;;
+	esac
+	[ -n "$rel" ] || kernel_die "$name: no such kernel in the archive (apt-get update?)"
+	debian_headers "$rel"
+	root=$(debian_unpack "$pkg" "$(dpkg-query -W -f='${Version}' "linux-headers-$rel")" "$rel")
+	kernel_use_tree "$name" "$root/boot/vmlinuz-$rel" "$root/lib/modules/$rel" \
+		"/usr/src/linux-headers-$rel"
+}
+
+# kernel_use NAME: see the top of this file.  Naming a kernel again only
+# brings back what was found the first time.
+declare -A KERNEL_STATE
+kernel_use() {
+	if [ -n "${KERNEL_STATE[$1]:-}" ]; then
+		eval "${KERNEL_STATE[$1]}"
+		return
+	fi
+	case $1 in
+	stock | stock-* | affected | affected-*) kernel_use_test "$1" ;;
+	debian | debian-6.12 | debian-6.12-rt) kernel_use_debian "$1" ;;
+	user) kernel_use_tree "" "${KERNEL:-}" "${MODULES:-}" "${BUILD:-}" ;;
+	*) kernel_die "unknown kernel '$1' (stock, affected[-debug][-ipv6m], debian, debian-6.12, debian-6.12-rt, or KERNEL= MODULES=)" ;;
+	esac
+	KERNEL_STATE[$1]=$(declare -p K_NAME K_IMAGE K_MODULES K_BUILD K_RELEASE K_DKMS \
+		K_ARGS K_KUNIT K_FLOWCACHE K_IPV6M K_DEBUG K_PRE_EXIT K_PLT32 | sed 's/^declare -[-a-zA-Z]* /declare -g /')
+}
+
+# --- building the module for it -------------------------------------------
+
+# kernel_build_module DIR [MAKE_ARG...]: xfrm_dst_acct.ko in DIR, and
+# kunit/xfrm_dst_acct_test.ko where the kernel has KUnit, built from a
+# copy of the sources (XDA_MODULE_SRC, default the repository).  On a test
+# kernel it is a W=1 build (MAKE_ARGs added) that must print no warning
+# (XDA_WARNINGS_OK=1: may); on a kernel named by its trees, dkms builds it
+# as an operator would, against K_BUILD.  Then, for a loader older than
+# 4.16, see plt32.py.  The build log is DIR/build.log; sets K_KO to the
+# module.
+kernel_build_module() {
+	local dir=$1 src=${XDA_MODULE_SRC:-$ROOT} ko
+	shift
+	rm -rf "$dir/src"
+	mkdir -p "$dir/src"
+	cp -r "$src/dkms.conf" "$src/Makefile" "$src/Kbuild" "$src/src" \
+		"$src/include" "$src/kunit" "$dir/src/"
+	if [ "$K_DKMS" = 1 ]; then
+		ko=$(kernel_dkms_build "$dir") || return 1
+		# dkms installs only the module; the KUnit one is built beside it.
+		if [ "$K_KUNIT" = 1 ]; then
+			make -s -C "$K_BUILD" M="$dir/src" modules >>"$dir/build.log" 2>&1 || {
+				cat "$dir/build.log" >&2
+				return 1
+			}
+		fi
+	else
+		make -s -C "$K_BUILD" M="$dir/src" W=1 "$@" modules >"$dir/build.log" 2>&1 &&
+			{ [ "${XDA_WARNINGS_OK:-0}" = 1 ] || ! grep -q 'warning:' "$dir/build.log"; } || {
+			cat "$dir/build.log" >&2
+			return 1
+		}
+		ko=$dir/src/xfrm_dst_acct.ko
+	fi
+	cp "$ko" "$dir/xfrm_dst_acct.ko"
+	K_KO=$dir/xfrm_dst_acct.ko
+	if [ -f "$dir/src/kunit/xfrm_dst_acct_test.ko" ]; then
+		mkdir -p "$dir/kunit"
+		cp "$dir/src/kunit/xfrm_dst_acct_test.ko" "$dir/kunit/"
+	fi
+	kernel_fix_relocations "$dir"/*.ko "$dir"/kunit/*.ko
+}
+
+# kernel_fix_relocations KO...: R_X86_64_PLT32 as R_X86_64_PC32 where the
+# kernel's module loader predates 4.16 (see scripts/vm/plt32.py).
+kernel_fix_relocations() {
+	local ko
+	[ "$K_PLT32" = 1 ] && return 0
+	for ko in "$@"; do
+		if [ -f "$ko" ]; then
+			python3 "$ROOT/scripts/vm/plt32.py" "$ko" >&2
+		fi
+	done
+}
+
+# kernel_dkms_build DIR: dkms add + build in a private dkms tree, so that
+# the host's dkms state is never touched; prints the built module.
+kernel_dkms_build() {
+	local dir=$1 name version ko
+	name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$ROOT/dkms.conf")
+	version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
+	rm -rf "$dir/dkms"
+	mkdir -p "$dir/dkms/source" "$dir/dkms/tree"
+	cp -r "$dir/src" "$dir/dkms/source/$name-$version"
+	{
+		dkms add -m "$name" -v "$version" \
+			--sourcetree "$dir/dkms/source" --dkmstree "$dir/dkms/tree" &&
+		dkms build -m "$name" -v "$version" -k "$K_RELEASE" \
+			--kernelsourcedir "$K_BUILD" \
+			--sourcetree "$dir/dkms/source" --dkmstree "$dir/dkms/tree"
+	} >"$dir/build.log" 2>&1 || {
+		cat "$dir/build.log" >&2
+		kernel_log "dkms build against $K_BUILD failed"
+		return 1
+	}
+	ko=$dir/dkms/tree/$name/$version/$K_RELEASE/x86_64/module/xfrm_dst_acct.ko
+	[ -f "$ko" ] || { kernel_log "dkms built no $ko"; return 1; }
+	kernel_log "$K_NAME: dkms built $(modinfo -F vermagic "$ko" | cut -d' ' -f1)"
+	echo "$ko"
+}
+
+# --- the initramfs ---------------------------------------------------------
+
+# kernel_modules_cpio OUT: for a kernel with a modules tree, a second
+# archive with /lib/modules/RELEASE holding the scenario modules it has
+# (with their dependencies, listed in xda-preload for /init to load), the
+# module where dkms installs it (updates/dkms, for modprobe), depmod's
+# files, and kmod's modprobe.  The kernel unpacks it over the first.
+kernel_modules_cpio() {
+	local out=$1 staging mods m path root
+	root=${K_MODULES%/lib/modules/*}
+	[ "$root/lib/modules/$K_RELEASE" = "$K_MODULES" ] ||
+		kernel_die "$K_MODULES: expected a path ending in lib/modules/$K_RELEASE"
+	staging=$(mktemp -d "${TMPDIR:-/tmp}/xda-modules.XXXXXX")
+	mods=$staging/lib/modules/$K_RELEASE
+	mkdir -p "$mods/updates/dkms"
+	for m in "${KERNEL_SCENARIO_MODULES[@]}"; do
+		modprobe -d "$root" -S "$K_RELEASE" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }'
+		modprobe -d "$root" -S "$K_RELEASE" --show-depends "$m" >/dev/null 2>&1 &&
+			echo "$m" >>"$staging/preload"
+	done | sort -u | while read -r path; do
+		install -D -m 0644 "$path" "$staging${path#"$root"}"
+	done
+	for m in modules.builtin modules.builtin.modinfo modules.order; do
+		if [ -f "$K_MODULES/$m" ]; then
+			cp "$K_MODULES/$m" "$mods/"
+		fi
+	done
+	if [ -n "${K_KO:-}" ]; then
+		install -m 0644 "$K_KO" "$mods/updates/dkms/"
+	fi
+	mv "$staging/preload" "$mods/xda-preload" 2>/dev/null || : >"$mods/xda-preload"
+	# Modules of a kernel built with today's binutils (see plt32.py).
+	mapfile -t m < <(find "$mods" -name '*.ko')
+	kernel_fix_relocations "${m[@]}" 2>/dev/null
+	depmod -b "$staging" "$K_RELEASE" || kernel_die "depmod -b failed"
+	install -D -m 0755 "$(readlink -f /usr/bin/kmod)" "$staging/usr/bin/kmod"
+	ldd /usr/bin/kmod | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+		while read -r path; do
+			install -D -m 0755 "$(readlink -f "$path")" "$staging$path"
+		done
+	mkdir -p "$staging/sbin"
+	ln -sf /usr/bin/kmod "$staging/sbin/modprobe"
+	(cd "$staging" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null --quiet -o -H newc -R 0:0) | gzip -9n >"$out"
+	kernel_log "$K_NAME: modules in the initramfs: $(find "$mods" -name '*.ko' | wc -l)," \
+		"loaded at boot: $(wc -w <"$mods/xda-preload")"
+	rm -rf "$staging"
+}
+
+# kernel_initramfs OUT SCENARIO [FILE...]: scripts/vm/mkinitramfs.sh's
+# archive, followed for a kernel with a modules tree by the modules it
+# needs (kernel_modules_cpio).
+kernel_initramfs() {
+	local out=$1
+	shift
+	if [ -z "$K_MODULES" ]; then
+		"$ROOT/scripts/vm/mkinitramfs.sh" "$out" "$@" >/dev/null
+		return
+	fi
+	"$ROOT/scripts/vm/mkinitramfs.sh" "$out.base" "$@" >/dev/null
+	kernel_modules_cpio "$out.modules"
+	# Concatenated archives: the kernel unpacks one after the other.
+	cat "$out.base" "$out.modules" >"$out"
+	rm -f "$out.base" "$out.modules"
+}
+
+# --- booting it ------------------------------------------------------------
+
+# kernel_boot INITRAMFS LOG [ARG...]: one VM run of the kernel in use
+# (scripts/vm/run.sh), then scripts/vm/check-log.sh on its console log.
+# Sets BOOT_OK (1: the scenario ended with rc=0), BOOT_REPORTS (lines
+# with kernel reports; their context is in LOG.check) and BOOT_SECONDS.
+# Returns 0 only if both are clean.
+kernel_boot() {
+	local initrd=$1 log=$2 start=$SECONDS
+	shift 2
+	BOOT_OK=1
+	# shellcheck disable=SC2086 # K_ARGS is a list of kernel arguments
+	"$ROOT/scripts/vm/run.sh" "$K_IMAGE" "$initrd" "$log" $K_ARGS "$@" \
+		2>"$log.run" || BOOT_OK=0
+	BOOT_SECONDS=$((SECONDS - start))
+	if "$ROOT/scripts/vm/check-log.sh" "$log" >"$log.check" 2>&1; then
+		BOOT_REPORTS=0
+	else
+		BOOT_REPORTS=$(sed -n 's/^check-log: \([0-9]*\) line.*/\1/p' "$log.check")
+		BOOT_REPORTS=${BOOT_REPORTS:-1}
+	fi
+	[ "$BOOT_OK" = 1 ] && [ "$BOOT_REPORTS" = 0 ]
+}
