@@ -1,7 +1,9 @@
 #!/bin/bash
-# make e2e: the seed's scenario end to end, on three kernels.
+# make e2e: the seed's scenario end to end, on real and test kernels.
 #
 # Usage: scripts/e2e/run.sh [--short] [--keep] [KERNEL:MODE...]
+#        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=DIR] \
+#            scripts/e2e/run.sh [--short] [user:MODE...]
 #
 # In a QEMU VM (TCG, 2 CPUs) four network namespaces joined by veth pairs
 # run ESP in transport mode between every pair, IPv4 and IPv6, and all at
@@ -10,14 +12,19 @@
 # closed (scripts/e2e/holdconn.c).  Each namespace's
 # /proc/net/xfrm_dst_acct is read before, during and after the traffic;
 # drift = the exact count once traffic has stopped, IPsec is flushed and
-# freed entries have settled, minus the count before the traffic (see
-# scripts/e2e/scenario.sh).
+# freed entries have settled, minus the count before IPsec was set up
+# (see scripts/e2e/scenario.sh).
+#
+# Kernels are named as in scripts/vm/kernel.sh.  With KERNEL= (and
+# MODULES=), the kernel an operator points at is the only one: the
+# module is built by dkms against its headers and loaded by modprobe
+# from its modules tree, with the scenario modules its tree has.
 #
 # Runs (KERNEL:MODE), and what each must show:
-#   debian:auto     Debian's own kernel, module built by dkms and loaded
-#   debian:force    by modprobe: not affected, drift 0, nothing fails
-#   stock:auto      the stock test kernel: not affected, drift 0,
-#   stock:force     nothing fails
+#   debian:auto, debian:force          Debian's kernels (6.1, 6.12 and
+#   debian-6.12:*, debian-6.12-rt:*    6.12-rt): not affected, drift 0,
+#   stock:auto, stock:force            nothing fails; the stock test
+#                                      kernel likewise
 #   affected:none   the affected model without the module: shown only
 #                   (no /proc file without the module, so no counts)
 #   affected:off    the module only observes: drift in at least one
@@ -26,17 +33,26 @@
 #   affected:force
 #   affected:hot    the module loaded while the traffic runs; then the same
 #                   traffic again: drift 0, no ping or connect fails
-# --short runs debian:auto stock:force affected:off affected:auto
-# affected:hot with 4 waves instead of 6 (for make test and CI).
+#   user:MODE       as above, by what the module finds: off must show drift
+#                   where it reports the kernel affected and none where not
+# Default runs: all of the above but user; with KERNEL=, user:off
+# user:auto user:hot.  --short: stock:force affected:off affected:auto
+# affected:hot debian-6.12:auto with 4 waves instead of 6 (for make
+# test; with KERNEL=, user:auto).
 #
 # Prints, per run and family, one line
-#   e2e: kernel=<k> mode=<m> family=<4|6> netns=<n> pings=<ok>/<total> max_drift=<d>
+#   e2e: kernel=<k> mode=<m> family=<4|6> netns=<n> pings=<ok>/<total>
+#        max_drift=<d> enobufs=<n> gc_thresh=<g>
+# and per run one on the end of the scenario (the module unloaded with
+# the namespaces alive, then the namespaces deleted; on kernels with a
+# flow cache their dismantling watched for a stall):
+#   e2e: kernel=<k> mode=<m> teardown rmmod=<seconds>s|waiting stall=none|<message>
 # then a table, and last "N passed, N failed".  Exit status 0 only if no
 # check failed.  Every console log goes through scripts/vm/check-log.sh.
 #
 # Environment:
-#   XDA_CACHE        kernels, Debian's image (default /var/cache/xfrm-dst-acct)
-#   E2E_GC_THRESH    gc_thresh in the namespaces (default 256, see lib.sh)
+#   XDA_CACHE        kernels, Debian's images (default /var/cache/xfrm-dst-acct)
+#   E2E_GC_THRESH    gc_thresh in the namespaces (default: by the kernel, see lib.sh)
 #   E2E_WAVES        waves of connections per run (default 6, --short: 4)
 #   E2E_ARGS         extra kernel arguments for every boot, e.g. xda.conns=100
 #   E2E_WORK         keep logs here instead of a temporary directory
@@ -46,9 +62,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/e2e/lib.sh
 . "$ROOT/scripts/e2e/lib.sh"
 
-FULL_RUNS="debian:auto debian:force stock:auto stock:force affected:none
-	affected:off affected:auto affected:force affected:hot"
-SHORT_RUNS="debian:auto stock:force affected:off affected:auto affected:hot"
+FULL_RUNS="debian:auto debian:force debian-6.12:auto debian-6.12:force
+	debian-6.12-rt:auto debian-6.12-rt:force stock:auto stock:force
+	affected:none affected:off affected:auto affected:force affected:hot"
+SHORT_RUNS="stock:force affected:off affected:auto affected:hot debian-6.12:auto"
+USER_RUNS="user:off user:auto user:hot"
+USER_SHORT_RUNS="user:auto"
 
 passed=0
 failed=0
@@ -70,30 +89,32 @@ ok_if() {	# ok_if CONDITION_STATUS TEXT: check from an exit status
 	if [ "$1" -eq 0 ]; then check OK "$2"; else check FAIL "$2"; fi
 }
 
-# What a run must show: clean, teeth (drift must be seen) or shown.
-run_kind() {
+# expected_affected KERNEL: what the module must report (- : either).
+expected_affected() {
 	case $1 in
-	affected:none) echo shown ;;
-	affected:off) echo teeth ;;
+	affected*) echo yes ;;
+	stock* | debian*) echo no ;;
+	*) echo - ;;
+	esac
+}
+
+# What a run must show, given what the module reported: clean, teeth
+# (drift must be seen) or shown.
+run_kind() {	# run_kind MODE AFFECTED
+	case $1:$2 in
+	none:*) echo shown ;;
+	off:yes) echo teeth ;;
 	*) echo clean ;;
 	esac
 }
 
-expected_affected() {
-	case $1 in
-	*:none) echo - ;;
-	affected:*) echo yes ;;
-	*) echo no ;;
-	esac
-}
-
 # The owner state every namespace must report (/proc/net/xfrm_dst_acct).
-expected_state() {
-	case $1 in
-	*:none) echo none ;;
-	*:off) echo shared ;;
-	debian:auto | stock:auto) echo kernel ;;
-	*) echo own ;;
+expected_state() {	# expected_state MODE AFFECTED
+	case $1:$2 in
+	none:*) echo none ;;
+	off:yes) echo shared ;;
+	force:* | *:yes) echo own ;;
+	*) echo kernel ;;
 	esac
 }
 
@@ -111,29 +132,35 @@ show_namespaces() {
 }
 
 judge_run() {	# judge_run KERNEL MODE
-	local kernel=$1 mode=$2 run=$1:$2 kind family summary
-	local netns pok ptot cok ctot drift states drift_seen=0
-	kind=$(run_kind "$run")
+	local kernel=$1 mode=$2 run=$1:$2 kind family summary want affected state
+	local netns pok ptot cok ctot drift states enobufs drift_seen=0
+	affected=${RUN_AFFECTED[$run]}
+	want=$(expected_affected "$kernel")
+	kind=$(run_kind "$mode" "$affected")
+	state=$(expected_state "$mode" "$affected")
 	[ "$mode" = hot ] && echo "   (round 2: the traffic after the module was loaded)"
 	show_namespaces "$kernel" "$mode"
 	ok_if $((1 - RUN_OK[$run])) "$run: VM ran the scenario to the end"
 	ok_if $((1 - RUN_CLEAN_LOG[$run])) "$run: console log free of kernel reports"
 	if [ "$mode" != none ]; then
-		[ "${RUN_AFFECTED[$run]}" = "$(expected_affected "$run")" ]
-		ok_if $? "$run: module reports affected=${RUN_AFFECTED[$run]} (expected $(expected_affected "$run"))"
+		case $want:$affected in
+		yes:yes | no:no | -:yes | -:no) true ;;
+		*) false ;;
+		esac
+		ok_if $? "$run: module reports affected=$affected (expected ${want/-/yes or no})"
 	fi
 	for family in 4 6; do
 		summary=$(family_summary "$kernel" "$mode" $family)
-		read -r netns pok ptot cok ctot drift states <<<"$summary"
-		E2E_LINES+=("e2e: kernel=$kernel mode=$mode family=$family netns=$netns pings=$pok/$ptot max_drift=$drift")
+		read -r netns pok ptot cok ctot drift states enobufs <<<"$summary"
+		E2E_LINES+=("e2e: kernel=$kernel mode=$mode family=$family netns=$netns pings=$pok/$ptot max_drift=$drift enobufs=$enobufs gc_thresh=${GC[$kernel]}")
 		echo "${E2E_LINES[-1]}"
-		TABLE+=("$(printf '%-9s %-6s IPv%-2s %5s %11s %11s %9s  %-7s %4ss  %s' \
+		TABLE+=("$(printf '%-15s %-6s IPv%-2s %5s %11s %11s %9s %7s  %-7s %4ss  %s' \
 			"$kernel" "$mode" "$family" "$netns" "$pok/$ptot" "$cok/$ctot" \
-			"$drift" "$states" "${RUN_SECONDS[$run]}" "$kind")")
+			"$drift" "$enobufs" "$states" "${RUN_SECONDS[$run]}" "$kind")")
 		[ "$netns" -ge 4 ]
 		ok_if $? "$run IPv$family: $netns namespaces reported"
-		[ "$states" = "$(expected_state "$run")" ]
-		ok_if $? "$run IPv$family: every namespace's storage is '$(expected_state "$run")' (seen: $states)"
+		[ "$states" = "$state" ]
+		ok_if $? "$run IPv$family: every namespace's storage is '$state' (seen: $states)"
 		case $kind in
 		clean)
 			[ "$drift" = 0 ]
@@ -141,7 +168,7 @@ judge_run() {	# judge_run KERNEL MODE
 			[ "$ptot" -gt 0 ] && [ "$pok" = "$ptot" ]
 			ok_if $? "$run IPv$family: every ping answered ($pok/$ptot)"
 			[ "$ctot" -gt 0 ] && [ "$cok" = "$ctot" ]
-			ok_if $? "$run IPv$family: every connection made ($cok/$ctot)"
+			ok_if $? "$run IPv$family: every connection made ($cok/$ctot), no ENOBUFS ($enobufs)"
 			;;
 		teeth)
 			[ "$drift" != - ] && [ "$drift" != 0 ] && drift_seen=1
@@ -152,6 +179,8 @@ judge_run() {	# judge_run KERNEL MODE
 		[ $drift_seen = 1 ]
 		ok_if $? "$run: the defect shows: some namespace's count drifted"
 	fi
+	E2E_LINES+=("e2e: kernel=$kernel mode=$mode teardown ${RUN_TEARDOWN[$run]:-(none: the scenario did not reach it)}")
+	echo "${E2E_LINES[-1]}"
 }
 
 usage() {
@@ -160,10 +189,10 @@ usage() {
 }
 
 main() {
-	local runs=$FULL_RUNS keep=0 short=0 run kernel mode start line
+	local runs=$FULL_RUNS user_runs=$USER_RUNS keep=0 short=0 run kernel mode start line
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--short) short=1; runs=$SHORT_RUNS ;;
+		--short) short=1; runs=$SHORT_RUNS; user_runs=$USER_SHORT_RUNS ;;
 		--keep) keep=1 ;;
 		-h | --help) usage ;;
 		-*) usage ;;
@@ -171,6 +200,7 @@ main() {
 		esac
 		shift
 	done
+	[ -n "${KERNEL:-}" ] && runs=$user_runs
 	[ $# -gt 0 ] && runs="$*"
 	if [ $short = 1 ]; then
 		E2E_WAVES=4
@@ -188,27 +218,27 @@ main() {
 
 	for run in $runs; do
 		IFS=: read -r kernel mode <<<"$run"
-		case $kernel:$mode in
-		debian:auto | debian:force | stock:auto | stock:force | affected:none | \
-			affected:off | affected:auto | affected:force | affected:hot) ;;
-		*) e2e_die "unknown run $run" ;;
+		case $mode in
+		none | off | auto | force | hot) ;;
+		*) e2e_die "unknown mode in $run (none, off, auto, force, hot)" ;;
 		esac
-		echo "== $run: gc_thresh=$E2E_GC_THRESH waves=$E2E_WAVES ${E2E_ARGS:-}"
+		[ "$kernel" = user ] && [ -z "${KERNEL:-}" ] && e2e_die "$run: set KERNEL= and MODULES="
+		prepare_kernel "$kernel"
+		echo "== $run: gc_thresh=${GC[$kernel]} waves=$E2E_WAVES ${E2E_ARGS:-}"
 		boot_scenario "$kernel" "$mode"
 		judge_run "$kernel" "$mode"
 	done
 
 	echo
-	echo "== e2e results (gc_thresh=$E2E_GC_THRESH, $E2E_WAVES waves; max_drift: largest |drift| of any namespace)"
+	echo "== e2e results ($E2E_WAVES waves; max_drift: largest |drift| of any namespace)"
 	printf '%s\n' "${E2E_LINES[@]}"
 	echo
-	printf '%-9s %-6s %-5s %5s %11s %11s %9s  %-7s %5s  %s\n' \
-		kernel mode family netns pings connects max_drift state time must
+	printf '%-15s %-6s %-5s %5s %11s %11s %9s %7s  %-7s %5s  %s\n' \
+		kernel mode family netns pings connects max_drift enobufs state time must
 	printf '%s\n' "${TABLE[@]}"
 	echo
-	for kernel in debian stock affected; do
-		[ -n "${PREPARE_SECONDS[$kernel]:-}" ] &&
-			echo "prepare $kernel (build/fetch, initramfs): ${PREPARE_SECONDS[$kernel]}s"
+	for kernel in "${!PREPARE_SECONDS[@]}"; do
+		echo "prepare $kernel (build/fetch, initramfs): ${PREPARE_SECONDS[$kernel]}s"
 	done
 	echo "total: $(e2e_since "$start")s"
 	if [ "$failed" -gt 0 ]; then

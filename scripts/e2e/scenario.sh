@@ -25,6 +25,10 @@
 #   xda.hold=S [2]      seconds each wave holds its connections
 #   xda.gc=N [256]      xfrm4_gc_thresh and xfrm6_gc_thresh in every namespace
 #   xda.hotwave=N [3]   mode=hot: load the module while this wave opens
+#   xda.flowcache=0|1 [0]  the kernel has the xfrm flow cache (before
+#                       4.14): cached bundles outlive `ip xfrm policy
+#                       flush` until the cache is flushed (see
+#                       flush_flow_cache)
 #
 # Output read by run.sh (one line per namespace, family and round):
 #   e2e-ns: round=R ns=NS family=F baseline=B max=M final=X drift=D state=S
@@ -32,7 +36,8 @@
 # (*_enobufs: failures because this namespace could not get an xfrm dst;
 # the other failures are those whose peer could not answer.)
 # Round 1 is the only round, except under mode=hot where round 2 is the
-# traffic after the load.
+# traffic after the load.  Then one line on the teardown (see teardown):
+#   e2e-teardown: rmmod=<s>s|waiting stall=none|<what the kernel printed>
 #
 # Called with arguments, the script runs one step inside a namespace
 # (`ip netns exec nX sh /scenario.sh STEP ARGS...`).
@@ -44,9 +49,6 @@ PORT=7000
 ENC="enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f"
 AUTH="auth hmac(sha256) 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 AEAD="aead rfc4106(gcm(aes)) 0x000102030405060708090a0b0c0d0e0f10111213 128"
-# Kernel modules Debian's kernel needs for this scenario (built in on the
-# test kernels).  Crypto templates are also found by modprobe on demand.
-DEBIAN_MODULES="veth xfrm_user esp4 esp6 authenc echainiv seqiv gcm ghash-generic ctr"
 
 arg() {	# arg NAME DEFAULT: xda.NAME from the kernel command line
 	v=$(sed -n "s/.*xda\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline)
@@ -129,14 +131,6 @@ accept_connections() {
 
 # --- steps run from the initial namespace ------------------------------
 
-load_kernel_modules() {
-	[ "$LOADER" = modprobe ] || return 0
-	say "load_kernel_modules: $DEBIAN_MODULES"
-	for m in $DEBIAN_MODULES; do
-		modprobe "$m" || die "modprobe $m"
-	done
-}
-
 load_module() {	# load_module MODE
 	if [ "$LOADER" = modprobe ]; then
 		say "load_module: modprobe xfrm_dst_acct mode=$1"
@@ -152,12 +146,20 @@ load_module() {	# load_module MODE
 }
 
 # One long-lived process per namespace: its /proc/PID/net is the
-# namespace's /proc/net, read without entering the namespace.
+# namespace's /proc/net, read without entering the namespace.  With a
+# flow cache, each namespace also gets a veth pair of its own, xf0-xf1,
+# that carries no traffic: taking it down flushes the cache (see
+# flush_flow_cache).
 make_namespaces() {
 	mkdir -p $RUN
 	for ns in $(namespaces); do
 		$IP netns add "$ns"
 		$IP -n "$ns" link set lo up
+		if [ "$FLOWCACHE" = 1 ]; then
+			$IP -n "$ns" link add xf0 type veth peer name xf1 ||
+				die "veth pair xf0-xf1 in $ns"
+			$IP -n "$ns" link set xf0 up
+		fi
 		$IP netns exec "$ns" sleep 100000 &
 		echo $! >"$RUN/$ns.anchor"
 	done
@@ -242,6 +244,23 @@ flush_ipsec() {
 		$IP -n "$ns" xfrm state flush
 	done
 	say "flush_ipsec: policies and states flushed in every namespace"
+}
+
+# Before 4.14 every flow looked up while policies exist is cached with its
+# bundle, and the bundle (one xfrm dst entry) lives until the cache drops
+# the entry: a policy flush only makes entries stale, and only a flush of
+# the cache drops stale ones.  NETDEV_DOWN flushes the cache of the
+# device's namespace (xfrm_dev_event() -> xfrm_garbage_collect() ->
+# flow_cache_flush(); one cache for all namespaces before 3.15): so take
+# down xf0, a device that carries no traffic and no address in use, and
+# bring it up again.  The IPsec veths keep their addresses.
+flush_flow_cache() {
+	[ "$FLOWCACHE" = 1 ] || return 0
+	for ns in $(namespaces); do
+		$IP -n "$ns" link set xf0 down
+		$IP -n "$ns" link set xf0 up
+	done
+	say "flush_flow_cache: xf0 down and up in every namespace"
 }
 
 # read_counts NS FAMILY: "EXACT STATE" from the namespace's
@@ -451,17 +470,68 @@ run_waves() {	# run_waves ROUND
 	done
 }
 
-# One round of the seed's traffic, ending with flushed IPsec and settled
-# counts.
+# One round of the seed's traffic, from no IPsec to no IPsec: the
+# baseline is taken before the policies exist and the final count once
+# they are gone and every bundle is freed, so both are counts of a
+# namespace holding no xfrm dst entry.  (Taken after the policies are in
+# place, a baseline may count bundles that neighbour discovery and MLD
+# made meanwhile and the final flush frees: a drift that is no leak.)
 run_round() {	# run_round ROUND
-	start_ipsec
 	baseline
+	start_ipsec
 	start_traffic
 	run_waves "$1"
 	stop_traffic
 	flush_ipsec
+	flush_flow_cache
 	settle_counts
 	report "$1"
+}
+
+# The end of the scenario, in the order the project recommends: unload
+# the module while the namespaces are alive, then delete them.  Every wait
+# is bounded.  rmmod waits for namespaces being dismantled at that moment
+# (unregister_pernet_subsys()); on kernels whose dismantling stalls
+# ("unregister_netdevice: waiting for lo to become free") it would wait
+# forever, so it runs in the background and is given UNLOAD_WAIT seconds.
+# After the deletion, kernels with a flow cache are watched STALL_WAIT
+# seconds for that message, which the kernel prints 10 seconds into a
+# stall.
+teardown() {
+	rmmod_state=-
+	if [ "$MODE" != none ]; then
+		rmmod xfrm_dst_acct &
+		pid=$!
+		n=0
+		while kill -0 $pid 2>/dev/null && [ $n -lt $((UNLOAD_WAIT * 2)) ]; do
+			sleep 0.5
+			n=$((n + 1))
+		done
+		if kill -0 $pid 2>/dev/null; then
+			rmmod_state=waiting
+			say "teardown: rmmod still waiting after ${UNLOAD_WAIT}s:" \
+				"$(dmesg | grep 'unregister_netdevice: waiting' | tail -n 1)"
+		else
+			wait $pid || die "rmmod xfrm_dst_acct"
+			rmmod_state=$((n / 2))s
+		fi
+	fi
+	for ns in $(namespaces); do
+		kill "$(cat "$RUN/$ns.anchor")"
+		$IP netns del "$ns"
+	done
+	stall=none
+	if [ "$FLOWCACHE" = 1 ]; then
+		n=0
+		while [ $n -lt "$STALL_WAIT" ] && [ "$stall" = none ]; do
+			sleep 1
+			n=$((n + 1))
+			line=$(dmesg | grep 'unregister_netdevice: waiting for' | tail -n 1)
+			[ -n "$line" ] && stall=${line#*\] }
+		done
+	fi
+	say "teardown: namespaces deleted; dismantling: $stall"
+	echo "e2e-teardown: rmmod=$rmmod_state stall=$stall"
 }
 
 main() {
@@ -473,11 +543,13 @@ main() {
 	HOLD=$(arg hold 2)
 	GC=$(arg gc 256)
 	HOTWAVE=$(arg hotwave 3)
-	export CONNS WAVES HOLD NETNS
+	FLOWCACHE=$(arg flowcache 0)
+	UNLOAD_WAIT=60
+	STALL_WAIT=15
+	export CONNS WAVES HOLD NETNS FLOWCACHE
 
 	say "kernel $(uname -r), $(nproc) CPUs, mode=$MODE netns=$NETNS" \
-		"conns=$CONNS waves=$WAVES hold=${HOLD}s gc_thresh=$GC"
-	load_kernel_modules
+		"conns=$CONNS waves=$WAVES hold=${HOLD}s gc_thresh=$GC flowcache=$FLOWCACHE"
 	make_namespaces
 	case $MODE in
 	off | auto | force) load_module "$MODE" ;;
@@ -488,13 +560,7 @@ main() {
 		say "round 2: the same traffic with the module in place"
 		run_round 2
 	fi
-	for ns in $(namespaces); do
-		kill "$(cat "$RUN/$ns.anchor")"
-		$IP netns del "$ns"
-	done
-	if [ "$MODE" != none ]; then
-		rmmod xfrm_dst_acct || die "rmmod xfrm_dst_acct"
-	fi
+	teardown
 	say "done"
 }
 
