@@ -1,9 +1,11 @@
 #!/bin/bash
-# Build (or reuse) a small test kernel from Debian's linux-source-6.1.
+# Build (or reuse) a small test kernel from Debian's linux-source-6.1, or
+# linux-source-6.12.
 #
 # Usage: scripts/kernel/build.sh BASE[-EXTRA]...
-#        BASE: stock|affected   EXTRA: debug|ipv6m
-#        e.g. stock, affected, stock-debug, affected-debug, affected-ipv6m
+#        BASE: stock|affected   EXTRA: debug|ipv6m|612|preempt|rt
+#        e.g. stock, affected, stock-debug, affected-debug, affected-ipv6m,
+#        stock-612-preempt, stock-612-rt
 #
 # The last line of stdout is the kernel output directory (the O= dir).  It
 # is what out-of-tree module builds need as KDIR:
@@ -22,6 +24,9 @@
 #             long to build and runs several times slower.
 #   -ipv6m    ipv6m.config: IPv6 (and esp6) built as modules, in
 #             $KDIR/net/ipv6/, to load before or after xfrm_dst_acct.
+#   -612      from linux-source-6.12 (stock only; installed on demand)
+#   -preempt  preempt.config: CONFIG_PREEMPT (with TASKS_RCU)
+#   -rt       rt.config: CONFIG_PREEMPT_RT and DEBUG_ATOMIC_SLEEP
 #
 # Environment:
 #   XDA_CACHE              cache root (default /var/cache/xfrm-dst-acct)
@@ -52,9 +57,8 @@ MODEL_SCRIPT=$SCRIPT_DIR/make-affected-model.sh
 
 XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
 XDA_AFFECTED_GC_LIMIT=${XDA_AFFECTED_GC_LIMIT:-1}
-SRC_PACKAGE=linux-source-6.1
-SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
-PRISTINE=$XDA_CACHE/src/linux-source-6.1
+# The source release, 6.1 unless the variant has -612 (main()).
+SRC_RELEASE=6.1
 
 log() {
 	echo "build.sh: [$VARIANT] $*" >&2
@@ -91,16 +95,24 @@ cache_key() {
 
 # Unpack the source tarball once; extraction goes to a temporary
 # directory that is renamed, so a half-extracted tree is never used.
+# linux-source-6.1 comes with scripts/deps.sh; 6.12 is installed here
+# when first needed.
 ensure_pristine_source() {
 	local tmp
 	[ -f "$PRISTINE/Makefile" ] && return 0
+	if [ ! -f "$SRC_TARBALL" ] && [ "$SRC_PACKAGE" != linux-source-6.1 ]; then
+		[ "$(id -u)" -eq 0 ] || die "$SRC_PACKAGE missing; as root run: apt-get install $SRC_PACKAGE"
+		log "installing $SRC_PACKAGE"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			"$SRC_PACKAGE" >&2 || die "apt-get install $SRC_PACKAGE failed"
+	fi
 	[ -f "$SRC_TARBALL" ] || die "$SRC_TARBALL missing (run scripts/deps.sh)"
 	log "extracting $SRC_TARBALL"
 	mkdir -p "$XDA_CACHE/src"
 	tmp=$(mktemp -d "$XDA_CACHE/src/.extract.XXXXXX")
 	tar -xJf "$SRC_TARBALL" -C "$tmp"
-	[ -f "$tmp/linux-source-6.1/Makefile" ] || die "unexpected tarball layout"
-	mv "$tmp/linux-source-6.1" "$PRISTINE"
+	[ -f "$tmp/$SRC_PACKAGE/Makefile" ] || die "unexpected tarball layout"
+	mv "$tmp/$SRC_PACKAGE" "$PRISTINE"
 	rmdir "$tmp"
 }
 
@@ -213,10 +225,16 @@ main() {
 	local extras=${VARIANT#"$BASE"} extra
 	for extra in ${extras//-/ }; do
 		case $extra in
-		debug | ipv6m) FRAGMENTS+=("$SCRIPT_DIR/$extra.config") ;;
+		debug | ipv6m | preempt | rt) FRAGMENTS+=("$SCRIPT_DIR/$extra.config") ;;
+		612) SRC_RELEASE=6.12 ;;
 		*) usage ;;
 		esac
 	done
+	[ "$SRC_RELEASE" = 6.1 ] || [ "$BASE" = stock ] ||
+		die "the affected model is made from linux-source-6.1 only"
+	SRC_PACKAGE=linux-source-$SRC_RELEASE
+	SRC_TARBALL=/usr/src/$SRC_PACKAGE.tar.xz
+	PRISTINE=$XDA_CACHE/src/$SRC_PACKAGE
 	case $XDA_AFFECTED_GC_LIMIT in
 	0 | 1) ;;
 	*) die "XDA_AFFECTED_GC_LIMIT must be 0 or 1" ;;
