@@ -16,7 +16,8 @@ PACKAGES=(
 	libelf-dev          # objtool
 	libssl-dev          # scripts/sign-file, certs
 	perl python3        # kernel build scripts, kunit.py parse, source edits
-	xz-utils            # unpacks /usr/src/linux-source-6.1.tar.xz
+	xz-utils            # unpacks linux-source-6.1.tar.xz; modules built as .ko.xz
+	zstd                # modules built as .ko.zst (kernels that compress so)
 	rsync
 	sparse dkms kmod
 	qemu-system-x86     # test VM (TCG only)

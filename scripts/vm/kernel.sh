@@ -152,8 +152,11 @@ kernel_use_tree() {
 	[ -f "$build/Makefile" ] && [ -f "$build/.config" ] ||
 		kernel_die "no build tree at $build (install that release's headers, or give BUILD=)"
 	build=$(cd "$build" && pwd -P)
-	rel=$(cat "$build/include/config/kernel.release" 2>/dev/null) ||
-		kernel_die "$build has no include/config/kernel.release"
+	# The release the headers were made for is UTS_RELEASE; Debian's 6.1
+	# headers carry the upstream version in include/config/kernel.release.
+	rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$build/include/generated/utsrelease.h" 2>/dev/null)
+	[ -n "$rel" ] || kernel_die "$build has no include/generated/utsrelease.h"
 	[ "$rel" = "$(basename "$modules")" ] ||
 		kernel_die "MODULES is for $(basename "$modules") but the build tree for $rel"
 	K_NAME=${name:-$rel}
@@ -336,8 +339,17 @@ kernel_dkms_build() {
 		return 1
 	}
 	ko=$dir/dkms/tree/$name/$version/$K_RELEASE/x86_64/module/xfrm_dst_acct.ko
+	# Compressed where the kernel compresses its modules (Debian's 6.12).
+	if [ -f "$ko.xz" ]; then
+		xz -dc "$ko.xz" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
+	elif [ -f "$ko.zst" ]; then
+		zstd -q -dc "$ko.zst" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
+	elif [ -f "$ko.gz" ]; then
+		gzip -dc "$ko.gz" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
+	fi
 	[ -f "$ko" ] || { kernel_log "dkms built no $ko"; return 1; }
-	kernel_log "$K_NAME: dkms built $(modinfo -F vermagic "$ko" | cut -d' ' -f1)"
+	kernel_log "$K_NAME: dkms built $(modinfo -F vermagic "$ko" | cut -d' ' -f1)," \
+		"signer: $(modinfo -F signer "$ko" || echo none)"
 	echo "$ko"
 }
 
@@ -364,6 +376,8 @@ kernel_modules_cpio() {
 	done | sort -u | while read -r path; do
 		install -D -m 0644 "$path" "$staging${path#"$root"}"
 	done
+	# (modules.builtin.modinfo exists since 5.2; depmod asks for it.)
+	: >"$mods/modules.builtin.modinfo"
 	for m in modules.builtin modules.builtin.modinfo modules.order; do
 		if [ -f "$K_MODULES/$m" ]; then
 			cp "$K_MODULES/$m" "$mods/"
@@ -386,7 +400,7 @@ kernel_modules_cpio() {
 	ln -sf /usr/bin/kmod "$staging/sbin/modprobe"
 	(cd "$staging" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null --quiet -o -H newc -R 0:0) | gzip -9n >"$out"
-	kernel_log "$K_NAME: modules in the initramfs: $(find "$mods" -name '*.ko' | wc -l)," \
+	kernel_log "$K_NAME: modules in the initramfs: $(find "$mods" -name '*.ko*' | wc -l)," \
 		"loaded at boot: $(wc -w <"$mods/xda-preload")"
 	rm -rf "$staging"
 }
