@@ -5,7 +5,7 @@
 # status tool) and the seed's IPsec scenario, Debian's own kernels
 # included.
 #
-# Usage: scripts/test.sh
+# Usage: scripts/test.sh [--newer]
 #        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=DIR] scripts/test.sh
 #
 # Each test kernel is built once from Debian's linux-source-6.1 and cached
@@ -51,6 +51,11 @@
 # suites if it has KUnit, the interface checks and the e2e scenario
 # (mode=off, auto and hot).
 #
+# --newer (make newer): the 6.12 test kernels, CONFIG_PREEMPT and
+# PREEMPT_RT (scripts/kernel/build.sh stock-612-preempt, stock-612-rt):
+# the KUnit suites by both paths, mode=force, and the e2e scenario; and
+# Debian's 6.12 and 6.12-rt images through dkms, mode=auto and force.
+#
 # Ends with the line "N passed, N failed": every KUnit case, plus one
 # check per run (clean console log), per mutation, per round trip, and
 # every check of the suites it runs.
@@ -66,7 +71,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/xda-test.XXXXXX)
 KUNIT_RUNS="stock:auto:no:pre_exit stock:force:no:pre_exit
 	affected:off:yes:pre_exit affected:auto:yes:pre_exit
-	stock:force:no:exit_batch affected:auto:yes:exit_batch"
+	stock:force:no:exit_batch affected:auto:yes:exit_batch
+	stock-612-preempt:force:no:pre_exit stock-612-preempt:force:no:exit_batch
+	stock-612-rt:force:no:pre_exit stock-612-rt:force:no:exit_batch"
+NEWER_E2E="stock-612-preempt:force stock-612-rt:force debian-6.12:auto
+	debian-6.12:force debian-6.12-rt:auto debian-6.12-rt:force"
 
 passed=0
 failed=0
@@ -225,7 +234,14 @@ test_user_kernel() {
 
 # Debian's 6.1 image, given as an operator gives the kernel of a host.
 test_debian_as_user() {
-	kernel_use debian
+	local found
+
+	# (In a subshell: a kernel that cannot be named fails this run only.)
+	if ! found=$(kernel_use debian && declare -p K_NAME K_IMAGE K_MODULES K_BUILD); then
+		count "e2e-user(debian): Debian's 6.1 image and headers" FAIL
+		return
+	fi
+	eval "$found"
 	run_suite "e2e-user($K_NAME)" env KERNEL="$K_IMAGE" MODULES="$K_MODULES" \
 		BUILD="$K_BUILD" "$ROOT/scripts/e2e/run.sh" --short user:auto user:force
 }
@@ -236,6 +252,11 @@ main() {
 	"$ROOT/scripts/deps.sh" || exit 1
 	if [ -n "${KERNEL:-}" ]; then
 		test_user_kernel
+	elif [ "${1:-}" = --newer ]; then
+		test_kernel stock-612-preempt
+		test_kernel stock-612-rt
+		# shellcheck disable=SC2086 # a list of runs
+		run_suite e2e "$ROOT/scripts/e2e/run.sh" $NEWER_E2E
 	else
 		test_kernel stock
 		run_checks interface
