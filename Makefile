@@ -3,6 +3,7 @@
 #   make              build against the running kernel (or KDIR=...)
 #   make check        sparse (C=2) and checkpatch --strict: zero findings
 #   make test         everything CI runs; ends with "N passed, N failed"
+#   make newer        the 6.12 PREEMPT and PREEMPT_RT test kernels, Debian's 6.12 images
 #   make demo         the defect and the fix side by side, in a VM
 #   make e2e          the IPsec scenario on Debian's, the stock and the affected kernel
 #   make bench        what the module costs, measured in the test VM
@@ -12,6 +13,9 @@
 #   make ipv6m        IPv6 built as a module, loaded before and after this one
 #   make deb          xfrm-dst-acct-dkms_<version>_all.deb in out/
 #   make clean
+#
+# Every target that boots a kernel also takes the one you point at:
+#   make e2e KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=dir]
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -31,6 +35,9 @@ check:
 
 test:
 	scripts/test.sh
+
+newer:
+	scripts/test.sh --newer
 
 demo:
 	scripts/e2e/demo.sh
@@ -62,4 +69,4 @@ deb-roundtrip: deb
 test-status:
 	scripts/status/test.sh
 
-.PHONY: all modules clean check test demo e2e bench torture debug faults ipv6m deb deb-roundtrip test-status
+.PHONY: all modules clean check test newer demo e2e bench torture debug faults ipv6m deb deb-roundtrip test-status
