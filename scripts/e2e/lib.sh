@@ -90,7 +90,7 @@ build_holdconn() {
 # prepare_kernel KERNEL: build what booting KERNEL needs and set
 # INITRAMFS[KERNEL], LOADER[KERNEL], GC[KERNEL], FLOWCACHE[KERNEL] and
 # PREPARE_SECONDS[KERNEL].
-declare -A INITRAMFS LOADER GC FLOWCACHE PREPARE_SECONDS
+declare -A INITRAMFS LOADER GC FLOWCACHE PREPARE_SECONDS SHOWN_AS
 prepare_kernel() {
 	local kernel=$1 dir=$WORK/$1 start
 	[ -n "${INITRAMFS[$kernel]:-}" ] && return 0
@@ -106,6 +106,8 @@ prepare_kernel() {
 	# installs it and is loaded as an operator loads it.
 	LOADER[$kernel]=insmod
 	[ -n "$K_MODULES" ] && LOADER[$kernel]=modprobe
+	# What the output calls it: the release of a kernel named by its trees.
+	SHOWN_AS[$kernel]=$K_NAME
 	GC[$kernel]=$(e2e_gc_thresh)
 	FLOWCACHE[$kernel]=$K_FLOWCACHE
 	INITRAMFS[$kernel]=$dir/initramfs.cpio.gz

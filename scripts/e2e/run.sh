@@ -133,6 +133,7 @@ show_namespaces() {
 
 judge_run() {	# judge_run KERNEL MODE
 	local kernel=$1 mode=$2 run=$1:$2 kind family summary want affected state
+	local shown=${SHOWN_AS[$1]}
 	local netns pok ptot cok ctot drift states enobufs drift_seen=0
 	affected=${RUN_AFFECTED[$run]}
 	want=$(expected_affected "$kernel")
@@ -152,10 +153,10 @@ judge_run() {	# judge_run KERNEL MODE
 	for family in 4 6; do
 		summary=$(family_summary "$kernel" "$mode" $family)
 		read -r netns pok ptot cok ctot drift states enobufs <<<"$summary"
-		E2E_LINES+=("e2e: kernel=$kernel mode=$mode family=$family netns=$netns pings=$pok/$ptot max_drift=$drift enobufs=$enobufs gc_thresh=${GC[$kernel]}")
+		E2E_LINES+=("e2e: kernel=$shown mode=$mode family=$family netns=$netns pings=$pok/$ptot max_drift=$drift enobufs=$enobufs gc_thresh=${GC[$kernel]}")
 		echo "${E2E_LINES[-1]}"
 		TABLE+=("$(printf '%-15s %-6s IPv%-2s %5s %11s %11s %9s %7s  %-7s %4ss  %s' \
-			"$kernel" "$mode" "$family" "$netns" "$pok/$ptot" "$cok/$ctot" \
+			"$shown" "$mode" "$family" "$netns" "$pok/$ptot" "$cok/$ctot" \
 			"$drift" "$enobufs" "$states" "${RUN_SECONDS[$run]}" "$kind")")
 		[ "$netns" -ge 4 ]
 		ok_if $? "$run IPv$family: $netns namespaces reported"
@@ -179,7 +180,7 @@ judge_run() {	# judge_run KERNEL MODE
 		[ $drift_seen = 1 ]
 		ok_if $? "$run: the defect shows: some namespace's count drifted"
 	fi
-	E2E_LINES+=("e2e: kernel=$kernel mode=$mode teardown ${RUN_TEARDOWN[$run]:-(none: the scenario did not reach it)}")
+	E2E_LINES+=("e2e: kernel=$shown mode=$mode teardown ${RUN_TEARDOWN[$run]:-(none: the scenario did not reach it)}")
 	echo "${E2E_LINES[-1]}"
 }
 
