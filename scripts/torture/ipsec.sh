@@ -45,3 +45,14 @@ ipsec_pair() {
 ipsec_flush() {
 	$IP -n "$1" xfrm policy flush && $IP -n "$1" xfrm state flush
 }
+
+# flow_cache_drop NS: before 4.14, free every bundle NS's flow cache holds
+# (see scripts/e2e/scenario.sh: flush_flow_cache).  A policy added makes
+# every cached flow stale (xfrm_policy_insert() bumps the cache's genid),
+# and taking down xf0, a device that carries nothing, flushes the stale
+# ones (NETDEV_DOWN: xfrm_garbage_collect()).
+flow_cache_drop() {
+	$IP -n "$1" xfrm policy add src 192.0.2.1 dst 192.0.2.2 dir out &&
+		$IP -n "$1" xfrm policy delete src 192.0.2.1 dst 192.0.2.2 dir out &&
+		$IP -n "$1" link set xf0 down && $IP -n "$1" link set xf0 up
+}

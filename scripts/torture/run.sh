@@ -113,6 +113,8 @@ run_kernel() {
 	*) why+=("kmemleak found leaks (or did not run)") ;;
 	esac
 	[ "$(field "$line" load_failures)" = 0 ] || why+=("insmod or rmmod failed")
+	[ "$(field "$line" unload_stalls)" = 0 ] ||
+		why+=("rmmod waited behind a stalled namespace dismantling")
 	local pings ok
 	pings=$(field "$line" pings)
 	ok=${pings%/*}

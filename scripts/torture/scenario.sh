@@ -6,6 +6,9 @@
 # Kernel command line:
 #   xda.mode=auto|force     the mode of every load
 #   xda.seconds=N           how long the torture runs [600]
+#   xda.flowcache=0|1       the kernel has the xfrm flow cache (before
+#                           4.14): the final counts are read once it is
+#                           flushed (see scripts/e2e/scenario.sh)
 #
 # Namespaces:
 #   t1 t2, t3 t4   two ESP pairs (IPv4 and IPv6) over veth, each pinging
@@ -38,7 +41,7 @@
 #   back at its baseline.  The drift before the reload is printed too.
 #
 # Output: torture-vm: cycles=N netns_churned=N hotplug=N pings=OK/TOTAL
-#         drift=D leaks=N load_failures=N
+#         drift=D leaks=N load_failures=N ... unload_stalls=N
 . /lib/xda/ipsec.sh
 . /lib/xda/kmemleak.sh
 LIB=/lib/xda
@@ -143,6 +146,12 @@ setup_pairs() {
 		$IP netns exec $ns sleep 1000000 &
 		echo $! >$RUN/anchor.$ns
 	done
+	if [ "$FLOWCACHE" = 1 ]; then
+		for ns in t1 t2 t3 t4 hub; do
+			$IP -n $ns link add xf0 type veth peer name xf1 || die "xf0 in $ns"
+			$IP -n $ns link set xf0 up
+		done
+	fi
 	ipsec_pair t1 t2 10.1.0.1 10.1.0.2 fd00:1::1 fd00:1::2 e12 e21 || die "t1-t2"
 	ipsec_pair t3 t4 10.2.0.1 10.2.0.2 fd00:2::1 fd00:2::2 e34 e43 || die "t3-t4"
 	# The hub's ends of every churn subnet, set up once: 10.1W.S.1 and
@@ -261,8 +270,26 @@ load() {	# load [PARAM...]
 	}
 }
 
+# rmmod waits for namespaces being dismantled (unregister_pernet_subsys());
+# should a dismantling stall ("unregister_netdevice: waiting for ... to
+# become free"), it would wait for ever.  So it is given 60 s, then the
+# torture stops and says what the kernel is waiting for.
 unload() {
-	rmmod xfrm_dst_acct || {
+	rmmod xfrm_dst_acct &
+	rmmod_pid=$!
+	rmmod_wait=0
+	while kill -0 $rmmod_pid 2>/dev/null; do
+		rmmod_wait=$((rmmod_wait + 1))
+		if [ $rmmod_wait -gt 600 ]; then
+			say "rmmod still waiting after 60s:" \
+				"$(dmesg | grep 'unregister_netdevice: waiting' | tail -n 1)"
+			bump $RUN/unload_stalls
+			touch $RUN/stop
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait $rmmod_pid || {
 		bump $RUN/load_failures
 		say "rmmod failed"
 		return 1
@@ -314,6 +341,15 @@ cycle_loop() {
 
 # --- main ------------------------------------------------------------------
 
+# With a flow cache (before 4.14), bundles live as long as their cache
+# entry: drop them all, so that counts are read with nothing alive.
+drop_flow_caches() {
+	[ "$FLOWCACHE" = 1 ] || return 0
+	for ns in t1 t2 t3 t4 hub; do
+		flow_cache_drop $ns || die "flow cache of $ns"
+	done
+}
+
 drift_of() {	# drift_of BASELINE_LINE FINAL_LINE: sum of |final - baseline|
 	echo "$1 $2" | tr ' ' '\n' | awk -F'[:=,]' '
 		NF == 5 { if ($1 in b) { d += abs($3 - b[$1 ",4"]) + abs($5 - b[$1 ",6"]) }
@@ -325,6 +361,7 @@ drift_of() {	# drift_of BASELINE_LINE FINAL_LINE: sum of |final - baseline|
 main() {
 	MODE=$(arg mode auto)
 	SECONDS_=$(arg seconds 600)
+	FLOWCACHE=$(arg flowcache 0)
 	mkdir -p $RUN
 	kmemleak_mount
 	clock=uptime
@@ -365,8 +402,10 @@ main() {
 	echo 1 >$CPU1 2>/dev/null
 	say "torture stopped: everything has ended, CPU 1 online"
 
-	# Before the reload: informative (meaningful on stock only).
+	# Before the reload: informative (meaningful on stock only).  With a
+	# flow cache nothing is alive once the caches are dropped.
 	loaded || load || die "load at the end"
+	drop_flow_caches
 	cur=$(settle)
 	say "before the reload: $cur (drift $(drift_of "$base" "$cur"))"
 	unload && load || die "reload at the end"
@@ -390,6 +429,7 @@ main() {
 	for ns in t1 t2 t3 t4 hub; do
 		ipsec_flush $ns
 	done
+	drop_flow_caches
 	final=$(settle)
 	drift=$(drift_of "$base" "$final")
 	say "final:    $final"
@@ -414,6 +454,7 @@ main() {
 		"drift=$drift leaks=$leaks" \
 		"load_failures=$(cat $RUN/load_failures 2>/dev/null || echo 0)" \
 		"victims=$(cat $RUN/victims_killed 2>/dev/null || echo 0)" \
+		"unload_stalls=$(cat $RUN/unload_stalls 2>/dev/null || echo 0)" \
 		"churn_setup_failed=$(sum churn_setup_failed)"
 }
 
