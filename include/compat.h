@@ -4,17 +4,19 @@
  * lives here, so that the rest of the code is written against one API.
  * Each shim names the release that changed the interface.
  *
- * Which branches run where.  CI boots 6.1 (the test kernels and Debian's)
- * and Debian's 6.12 and 6.12-rt, and runs the KUnit suites a second time
- * with XDA_NETNS_EXIT_BATCH, so it runs: READ_ONCE, MODULE_SOFTDEP,
- * synchronize_rcu(), both namespace-exit paths, the cpuhp state,
- * proc_create_net_single(), cpus_read_lock(), and on 6.12 the
- * preemptible-adder wait.  Only the kernels they name reach the others:
- * ACCESS_ONCE (before 3.19), synchronize_sched() (before 4.20), the CPU
- * notifier (before 4.10), single_open_net() (before 4.18; 6.1 no longer
- * exports it), get_online_cpus() (before 4.13), the 6.13 string
- * namespaces, and the refusal without CONFIG_TASKS_RCU.  `make e2e`
- * with KERNEL= on a 3.10 and a 4.1 kernel runs the first five.
+ * Which branches run where.  CI (make test) boots 6.1 (the test kernels
+ * and Debian's) and Debian's 6.12, and runs the KUnit suites a second
+ * time built with XDA_NETNS_EXIT=exit_batch; make newer adds the 6.12
+ * PREEMPT and PREEMPT_RT test kernels and Debian's 6.12-rt.  Together
+ * they run: READ_ONCE, MODULE_SOFTDEP, synchronize_rcu(), both
+ * namespace-exit paths, the cpuhp state, proc_create_net_single(),
+ * cpus_read_lock(), and on 6.12 the preemptible-adder wait.  Only the
+ * kernels they name reach the others: ACCESS_ONCE (before 3.19),
+ * synchronize_sched() (before 4.20), the CPU notifier (before 4.10),
+ * single_open_net() (before 4.18; 6.1 no longer exports it),
+ * get_online_cpus() (before 4.13), the 6.13 string namespaces, and the
+ * refusal without CONFIG_TASKS_RCU.  `make e2e` with KERNEL= on a 3.10
+ * and a 4.1 kernel runs the first five.
  */
 #ifndef XFRM_DST_ACCT_COMPAT_H
 #define XFRM_DST_ACCT_COMPAT_H
