@@ -41,19 +41,13 @@
 #
 # Called with arguments, the script runs one step inside a namespace
 # (`ip netns exec nX sh /scenario.sh STEP ARGS...`).
-IP=/usr/sbin/ip
-LIB=/lib/xda
+. /lib/xda/scenario-lib.sh
 HOLDCONN=$LIB/holdconn
 RUN=/run/e2e
 PORT=7000
 ENC="enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f"
 AUTH="auth hmac(sha256) 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 AEAD="aead rfc4106(gcm(aes)) 0x000102030405060708090a0b0c0d0e0f10111213 128"
-
-arg() {	# arg NAME DEFAULT: xda.NAME from the kernel command line
-	v=$(sed -n "s/.*xda\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline)
-	echo "${v:-$2}"
-}
 
 say() {
 	echo "e2e: [$(cut -d' ' -f1 /proc/uptime)s] $*"
@@ -65,10 +59,14 @@ die() {
 }
 
 namespaces() {
-	i=1
-	while [ "$i" -le "$NETNS" ]; do
+	for i in $(seq "$NETNS"); do
 		echo "n$i"
-		i=$((i + 1))
+	done
+}
+
+peers() {	# peers I FIRST: the namespace numbers FIRST to NETNS but I
+	for j in $(seq "$2" "$NETNS"); do
+		[ "$j" = "$1" ] || echo "$j"
 	done
 }
 
@@ -176,24 +174,18 @@ connect_pairs() {
 	# configures its ends (one `ip -batch` per namespace and step).
 	i=1
 	for ns in $(namespaces); do
-		j=$((i + 1))
-		while [ $j -le "$NETNS" ]; do
+		for j in $(peers $i $((i + 1))); do
 			echo "link add v$i$j type veth peer name v$j$i netns n$j"
-			j=$((j + 1))
 		done >"$RUN/$ns.links"
 		$IP -n "$ns" -batch "$RUN/$ns.links" || die "veth pairs from $ns"
 		i=$((i + 1))
 	done
 	i=1
 	for ns in $(namespaces); do
-		j=1
-		while [ $j -le "$NETNS" ]; do
-			if [ $i != $j ]; then
-				echo "addr add $(addr 4 $i $j)/24 dev v$i$j"
-				echo "addr add $(addr 6 $i $j)/64 dev v$i$j nodad"
-				echo "link set v$i$j up"
-			fi
-			j=$((j + 1))
+		for j in $(peers $i 1); do
+			echo "addr add $(addr 4 $i $j)/24 dev v$i$j"
+			echo "addr add $(addr 6 $i $j)/64 dev v$i$j nodad"
+			echo "link set v$i$j up"
 		done >"$RUN/$ns.addrs"
 		$IP -n "$ns" -batch "$RUN/$ns.addrs" || die "addresses in $ns"
 		i=$((i + 1))
@@ -223,13 +215,9 @@ start_ipsec() {
 			echo $GC >/proc/sys/net/ipv4/xfrm4_gc_thresh &&
 			echo $GC >/proc/sys/net/ipv6/xfrm6_gc_thresh" ||
 			die "gc_thresh in $ns"
-		j=1
-		while [ $j -le "$NETNS" ]; do
-			if [ $i != $j ]; then
-				ipsec_pair 4 $i $j
-				ipsec_pair 6 $i $j
-			fi
-			j=$((j + 1))
+		for j in $(peers $i 1); do
+			ipsec_pair 4 $i $j
+			ipsec_pair 6 $i $j
 		done >"$RUN/$ns.ipsec"
 		$IP -n "$ns" -batch "$RUN/$ns.ipsec" || die "ip xfrm in $ns"
 		i=$((i + 1))

@@ -28,14 +28,10 @@
 # dash, mawk, ls, sort, cat, readlink, stat, nsenter, id, uname, grep:
 # the tool runs once under busybox and once under dash with only those
 # on its PATH.
-IP=/usr/sbin/ip
+. /lib/xda/scenario-lib.sh
 L=/lib/xda
 TOOL=$L/xfrm-dst-acct-status
 KEY=0x0123456789abcdef0123456789abcdef01234567
-
-arg() {
-	sed -n "s/.*xda\.$1=\([a-z]*\).*/\1/p" /proc/cmdline
-}
 
 # out NAME COMMAND...: run COMMAND and print its output between markers.
 out() {

@@ -35,18 +35,13 @@
 #   fault: step=netns nth=N result=ENOMEM kind=failslab site=f<caller<caller ours=no check=ok
 # ("ours=yes": the failing allocation was made by xfrm_dst_acct's code) and
 #   faults: step=S points=N tolerated=N failed_checks=N
-IP=/usr/sbin/ip
-LIB=/lib/xda
+. /lib/xda/scenario-lib.sh
 KO=$LIB/xfrm_dst_acct.ko
 FC=$LIB/faultcall
 TP=/sys/module/xfrm_dst_acct_test/parameters
 DBG=/sys/kernel/debug
 RUN=/run/faults
 . $LIB/kmemleak.sh
-
-arg() {
-	sed -n "s/.*xda\.$1=\([a-z]*\).*/\1/p" /proc/cmdline
-}
 
 say() {
 	echo "faults: [$(cut -d' ' -f1 /proc/uptime)s] $*"

@@ -20,63 +20,15 @@
 #     are back at 0 once it is flushed;
 #   - the KUnit suites, on both families (their results are parsed by the
 #     host), then namespaces dismantled and both modules' state unloaded.
-IP=/usr/sbin/ip
-LIB=/lib/xda
+. /lib/xda/scenario-lib.sh
 KO=$LIB/xfrm_dst_acct.ko
 . $LIB/ipsec.sh
 . $LIB/kmemleak.sh
-failures=0
-
-arg() {
-	sed -n "s/.*xda\.$1=\([a-z]*\).*/\1/p" /proc/cmdline
-}
-
-check() {	# check WHAT COMMAND...
-	what=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then
-		echo "check: $what: ok"
-	else
-		echo "check: $what: FAIL"
-		sed 's/^/    /' /tmp/check.out
-		failures=$((failures + 1))
-	fi
-}
-
-view() {	# view NS: the namespace's /proc/net/xfrm_dst_acct
-	if [ "$1" = init ]; then
-		cat /proc/net/xfrm_dst_acct
-	else
-		$IP netns exec "$1" cat /proc/net/xfrm_dst_acct
-	fi
-}
 
 show() {
 	for ns in "$@"; do
 		echo "--- /proc/net/xfrm_dst_acct in $ns"
 		view $ns | sed 's/^/    /'
-	done
-}
-
-# state_is STATE FAMILY NS...: every namespace's FAMILY line has STATE.
-state_is() {
-	want=$1 fam=$2
-	shift 2
-	for ns in "$@"; do
-		got=$(view $ns | awk -v f=$fam '$1 == f { print $5 }')
-		echo "$ns $fam: $got"
-		[ "$got" = "$want" ] || return 1
-	done
-}
-
-# count_is N FAMILY NS...: every namespace's FAMILY count_exact is N.
-count_is() {
-	want=$1 fam=$2
-	shift 2
-	for ns in "$@"; do
-		got=$(view $ns | awk -v f=$fam '$1 == f { print $3 }')
-		echo "$ns $fam: count_exact $got"
-		[ "$got" = "$want" ] || return 1
 	done
 }
 

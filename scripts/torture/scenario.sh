@@ -42,19 +42,14 @@
 #
 # Output: torture-vm: cycles=N netns_churned=N hotplug=N pings=OK/TOTAL
 #         drift=D leaks=N load_failures=N ... unload_stalls=N
+. /lib/xda/scenario-lib.sh
 . /lib/xda/ipsec.sh
 . /lib/xda/kmemleak.sh
-LIB=/lib/xda
 KO=$LIB/xfrm_dst_acct.ko
 RUN=/run/torture
 CPU1=/sys/devices/system/cpu/cpu1/online
 SURVIVORS="init t1 t2 t3 t4 hub"
 SUBNETS=64	# subnets per churn worker, used in turn
-
-arg() {	# arg NAME DEFAULT
-	v=$(sed -n "s/.*xda\.$1=\([a-z0-9]*\).*/\1/p" /proc/cmdline)
-	echo "${v:-$2}"
-}
 
 # Seconds, from the CMOS RTC where the kernel has one: it follows the
 # host's clock, while the guest's jiffies fall behind when the TCG host is

@@ -8,37 +8,8 @@
 #   check: <what>: ok|FAIL
 # The storage allocation is failed through the KUnit module's parameter
 # (loaded with cases=none, so that none of its cases runs).
-IP=/usr/sbin/ip
-LIB=/lib/xda
+. /lib/xda/scenario-lib.sh
 PARAMS=/sys/module/xfrm_dst_acct/parameters
-failures=0
-
-check() {	# check WHAT COMMAND...
-	what=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then
-		echo "check: $what: ok"
-	else
-		echo "check: $what: FAIL"
-		sed 's/^/    /' /tmp/check.out
-		failures=$((failures + 1))
-	fi
-}
-
-# state_is STATE NS...: every family's state in each namespace.
-state_is() {
-	want=$1
-	shift
-	for ns in "$@"; do
-		if [ "$ns" = init ]; then
-			got=$(awk 'NR > 1 { print $5 }' /proc/net/xfrm_dst_acct | sort -u)
-		else
-			got=$($IP netns exec "$ns" awk 'NR > 1 { print $5 }' /proc/net/xfrm_dst_acct | sort -u)
-		fi
-		echo "$ns: $got"
-		[ "$got" = "$want" ] || return 1
-	done
-}
 
 logged() {	# logged TEXT: the kernel log holds TEXT
 	dmesg | grep -F "$1"
@@ -55,10 +26,10 @@ echo 3 >/sys/module/xfrm_dst_acct_test/parameters/fail_nth_storage_alloc
 check "the first namespace is made" $IP netns add first
 check "affected=yes" test "$(cat $PARAMS/affected)" = yes
 check "the failed attach is reported" logged "out of memory; namespaces made before keep the kernel's storage until the next one is created"
-check "the first namespace has its own storage" state_is own first
-check "init_net kept the kernel's storage" state_is shared init
+check "the first namespace has its own storage" state_is own any first
+check "init_net kept the kernel's storage" state_is shared any init
 check "the second namespace is made" $IP netns add second
-check "init_net has its own storage once the next namespace is made" state_is own init first second
+check "init_net has its own storage once the next namespace is made" state_is own any init first second
 check "no storage left allocated but installed ones" \
 	test "$(cat /sys/module/xfrm_dst_acct_test/parameters/storage_outstanding)" = 6
 rmmod xfrm_dst_acct_test

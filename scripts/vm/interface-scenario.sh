@@ -3,22 +3,9 @@
 # an operator meets them.  Bad input must give a clear error and change
 # nothing; the gc_thresh policy must apply to every namespace and be undone
 # on unload.  Prints one line per check:  check: <what>: ok|FAIL
-IP=/usr/sbin/ip
-KO=/lib/xda/xfrm_dst_acct.ko
+. /lib/xda/scenario-lib.sh
+KO=$LIB/xfrm_dst_acct.ko
 PARAMS=/sys/module/xfrm_dst_acct/parameters
-failures=0
-
-check() {	# check WHAT COMMAND...
-	what=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then
-		echo "check: $what: ok"
-	else
-		echo "check: $what: FAIL"
-		sed 's/^/    /' /tmp/check.out
-		failures=$((failures + 1))
-	fi
-}
 
 loaded() {
 	test -d /sys/module/xfrm_dst_acct

@@ -7,12 +7,8 @@
 #   xda.expect=yes|no|reported  whether the kernel must be found
 #                             affected; "reported": whatever the module
 #                             reports (a kernel nobody can judge beforehand)
-IP=/usr/sbin/ip
+. /lib/xda/scenario-lib.sh
 MOD=/lib/xda
-
-arg() {
-	sed -n "s/.*xda\.$1=\([a-z]*\).*/\1/p" /proc/cmdline
-}
 
 show() {
 	echo "--- /proc/net/xfrm_dst_acct in $1"

@@ -8,6 +8,7 @@
 #   /usr/sbin/ip                     iproute2's real `ip` and its libraries
 #   /scenario.sh                     SCENARIO.sh, run by /init with `sh`
 #   /lib/xda/<basename>              each FILE (modules *.ko, helpers)
+#   /lib/xda/scenario-lib.sh         what every scenario uses (arg, check, ...)
 #   /init                            see INIT_SCRIPT below
 #
 # scripts/vm/kernel.sh adds a second archive for kernels with a modules
@@ -94,6 +95,7 @@ install_iproute2() {
 install_extra_files() {
 	local file name
 	mkdir -p "$STAGING/lib/xda"
+	install -m 0644 "$(dirname "$0")/scenario-lib.sh" "$STAGING/lib/xda/"
 	for file in "$@"; do
 		[ -f "$file" ] || die "$file: no such file"
 		name=$(basename "$file")
