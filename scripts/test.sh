@@ -77,19 +77,7 @@ KUNIT_RUNS="stock:auto:no:pre_exit stock:force:no:pre_exit
 NEWER_E2E="stock-612-preempt:force stock-612-rt:force debian-6.12:auto
 	debian-6.12:force debian-6.12-rt:auto debian-6.12-rt:force"
 
-passed=0
-failed=0
 skipped=0
-summary=()
-
-count() {	# count NAME OK|FAIL
-	if [ "$2" = OK ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
-	summary+=("$(printf '%-52s %s' "$1" "$2")")
-}
 
 # build_modules PATH: both modules for the kernel in use, in
 # $WORK/build-<kernel>-<path>, with the initramfs of the KUnit runs.
@@ -135,7 +123,7 @@ run_kunit() {
 	passed=$((passed + $1))
 	failed=$((failed + $2))
 	skipped=$((skipped + $3))
-	summary+=("$(printf '%-52s %s' "$name: KUnit" "${line#kunit: }")")
+	summary+=("$(printf '%-58s %s' "$name: KUnit" "${line#kunit: }")")
 }
 
 # run_checks NAME FILE...: scripts/vm/NAME-scenario.sh on the kernel in
@@ -182,7 +170,7 @@ run_suite() {
 	read -r p _ f _ <<<"${line//,/}"
 	passed=$((passed + p))
 	failed=$((failed + f))
-	summary+=("$(printf '%-52s %s' "$name" "$line")")
+	summary+=("$(printf '%-58s %s' "$name" "$line")")
 }
 
 # run_teeth: the suites must fail when the fix is taken apart.

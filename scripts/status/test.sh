@@ -32,19 +32,6 @@ WORK=$(mktemp -d /tmp/xda-status-test.XXXXXX)
 VERBOSE=0
 [ "${1:-}" = -v ] && VERBOSE=1
 
-passed=0
-failed=0
-summary=()
-
-count() {	# count NAME OK|FAIL
-	if [ "$2" = OK ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
-	summary+=("$(printf '%-58s %s' "$1" "$2")")
-}
-
 cleanup() {
 	if [ -n "${XDA_STATUS_KEEP:-}" ]; then
 		mkdir -p "$XDA_STATUS_KEEP"

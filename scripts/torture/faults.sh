@@ -124,23 +124,17 @@ run_kernel() {	# run_kernel KERNEL
 }
 
 main() {
-	local k status=0 lines=()
+	local k kernels=()
 	"$ROOT/scripts/deps.sh" || exit 1
 	[ $# -gt 0 ] || set -- $(kernels_to_run stock-debug affected-debug)
 	for k in "$@"; do
 		case $k in
 		stock | affected) k=$k-debug ;;
 		esac
-		lines+=("$(run_kernel "$k")") || status=1
+		kernels+=("$k")
 	done
-	echo
-	printf '%s\n' "${lines[@]}"
-	if [ $status -eq 0 ] && [ -z "${XDA_FAULTS_WORK:-}" ]; then
-		rm -rf "$WORK"
-	else
-		echo "(logs: $WORK)"
-	fi
-	exit $status
+	kernels_each run_kernel "${kernels[@]}"
+	driver_exit $? "${XDA_FAULTS_WORK:-}"
 }
 
 main "$@"

@@ -81,20 +81,10 @@ run_variant() {	# run_variant KERNEL
 }
 
 main() {
-	local v status=0 lines=()
 	"$ROOT/scripts/deps.sh" || exit 1
 	[ $# -gt 0 ] || set -- $(kernels_to_run affected-ipv6m-debug stock-ipv6m-debug)
-	for v in "$@"; do
-		lines+=("$(run_variant "$v")") || status=1
-	done
-	echo
-	printf '%s\n' "${lines[@]}"
-	if [ $status -eq 0 ] && [ -z "${XDA_IPV6M_WORK:-}" ]; then
-		rm -rf "$WORK"
-	else
-		echo "(logs: $WORK)"
-	fi
-	exit $status
+	kernels_each run_variant "$@"
+	driver_exit $? "${XDA_IPV6M_WORK:-}"
 }
 
 main "$@"

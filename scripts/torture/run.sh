@@ -184,12 +184,7 @@ main() {
 	for m in "${models[@]}"; do
 		cat "$WORK/summary-$m"
 	done
-	if [ $status -eq 0 ] && [ -z "${XDA_TORTURE_WORK:-}" ]; then
-		rm -rf "$WORK"
-	else
-		echo "(logs: $WORK)"
-	fi
-	exit $status
+	driver_exit $status "${XDA_TORTURE_WORK:-}"
 }
 
 main "$@"

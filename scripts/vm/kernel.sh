@@ -84,6 +84,45 @@ kernels_to_run() {
 	fi
 }
 
+# The tally a test driver keeps: count NAME OK|FAIL for one check, its
+# row added to the summary the driver prints before "N passed, N failed".
+passed=0
+failed=0
+summary=()
+count() {
+	if [ "$2" = OK ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	summary+=("$(printf '%-58s %s' "$1" "$2")")
+}
+
+# kernels_each FUNCTION KERNEL...: FUNCTION KERNEL for each kernel, then
+# what each printed, one after the other; fails if one of them failed.
+kernels_each() {
+	local fn=$1 k status=0 lines=()
+	shift
+	for k in "$@"; do
+		lines+=("$("$fn" "$k")") || status=1
+	done
+	echo
+	printf '%s\n' "${lines[@]}"
+	return $status
+}
+
+# driver_exit STATUS KEEP: a driver's end.  Its work directory ($WORK) is
+# removed when everything passed and KEEP (the driver's *_WORK setting) is
+# empty, and named otherwise.
+driver_exit() {
+	if [ "$1" -eq 0 ] && [ -z "$2" ]; then
+		rm -rf "$WORK"
+	else
+		echo "(logs: $WORK)"
+	fi
+	exit "$1"
+}
+
 # kernel_version_at_least MAJOR MINOR: K_RELEASE is MAJOR.MINOR or later.
 kernel_version_at_least() {
 	local major minor
