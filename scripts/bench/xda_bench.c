@@ -357,6 +357,21 @@ static struct dst_ops *yardstick_of(struct net *net)
 	return yardstick;
 }
 
+/*
+ * A run's workers, one per CPU the bench can use, and the IPv4 counter of
+ * the writer's namespace, which the caller puts with put_net().
+ */
+static struct worker *run_prepare(struct run *run, struct net **net)
+{
+	struct worker *w = kvcalloc(BENCH_CPUS, sizeof(*w), GFP_KERNEL);
+
+	if (!w)
+		return NULL;
+	*net = writer_net();
+	run->ops = &(*net)->xfrm.xfrm4_dst_ops;
+	return w;
+}
+
 static int cmd_hot(int cpus, u64 ms)
 {
 	struct run run = { .accuracy = false };
@@ -368,11 +383,9 @@ static int cmd_hot(int cpus, u64 ms)
 
 	if (cpus < 1 || cpus > BENCH_CPUS || !ms)
 		return -EINVAL;
-	w = kvcalloc(BENCH_CPUS, sizeof(*w), GFP_KERNEL);
+	w = run_prepare(&run, &net);
 	if (!w)
 		return -ENOMEM;
-	net = writer_net();
-	run.ops = &net->xfrm.xfrm4_dst_ops;
 	run.copy = yardstick_of(net);
 	err = run.copy ? run_workers(&run, w, cpus, ms) : -ENOMEM;
 	put_net(net);
@@ -406,11 +419,9 @@ static int cmd_accuracy(u64 ms)
 
 	if (!ms)
 		return -EINVAL;
-	w = kvcalloc(BENCH_CPUS, sizeof(*w), GFP_KERNEL);
+	w = run_prepare(&run, &net);
 	if (!w)
 		return -ENOMEM;
-	net = writer_net();
-	run.ops = &net->xfrm.xfrm4_dst_ops;
 	err = run_workers(&run, w, BENCH_CPUS, ms);
 	for (cpu = 0; !err && cpu < BENCH_CPUS; cpu++) {
 		samples += w[cpu].samples;
