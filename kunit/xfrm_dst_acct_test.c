@@ -359,8 +359,13 @@ static int worker_fn(void *arg)
 		} else if (t->churn) {
 			dst_release_immediate(h->dst[--h->n]);
 		}
+		/*
+		 * Where the module waits for preempted adders (6.11+,
+		 * synchronize_rcu_tasks()), only a voluntary switch lets it
+		 * on: say where one may happen.
+		 */
 		if (!(++i & 31))
-			cond_resched();
+			cond_resched_tasks_rcu_qs();
 	}
 	return 0;
 }

@@ -46,6 +46,8 @@ REPORT_PATTERNS=(
 	'RCU stall'
 	'rcu_sched self-detected stall'
 	'detected stall'
+	# an RCU Tasks grace period still waiting after 10 s (rcu_task_stall_info)
+	' (since boot) is '
 	'rcu: INFO'
 	'soft lockup'
 	'hard LOCKUP'
