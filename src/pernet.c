@@ -387,7 +387,8 @@ enum xda_owner xda_owner_of(struct net *net, enum xda_family family,
 	enum xda_owner owner;
 
 	mutex_lock(&xda_lock);
-	if (xda_slot_owned(slot)) {
+	/* Retiring: the kernel's storage is back in the counter. */
+	if (xda_slot_owned(slot) && !xda_slot_retiring(slot)) {
 		owner = XDA_OWNER_OWN;
 		*attach_value = slot->attach_value;
 	} else if (!xda_slot_present(slot)) {

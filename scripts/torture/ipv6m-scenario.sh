@@ -19,7 +19,11 @@
 #   - IPv6 ESP traffic between a and b: the counts follow the traffic and
 #     are back at 0 once it is flushed;
 #   - the KUnit suites, on both families (their results are parsed by the
-#     host), then namespaces dismantled and both modules' state unloaded.
+#     host), then namespaces dismantled and both modules' state unloaded;
+#   - when a namespace is dismantled, no counter is destroyed by the
+#     kernel while the module owns its storage (the witness
+#     kunit/xfrm_dst_acct_exit_watch.c, loaded between xfrm_dst_acct and
+#     ipv6.ko).
 . /lib/xda/scenario-lib.sh
 KO=$LIB/xfrm_dst_acct.ko
 . $LIB/ipsec.sh
@@ -38,6 +42,23 @@ installed_live() {
 	dmesg | grep 'own storage installed in' | sed -n "$(($1 + 1))p" >/tmp/installed
 	cat /tmp/installed
 	grep -q 'installed in 3 counters' /tmp/installed
+}
+
+WATCH=/sys/module/xfrm_dst_acct_exit_watch/parameters
+
+dismantled() {	# dismantled N: the witness has seen N namespaces go (60 s at most)
+	n=0
+	while [ "$(cat $WATCH/namespaces_dismantled)" -lt "$1" ] && [ $n -lt 60 ]; do
+		sleep 1
+		n=$((n + 1))
+	done
+	echo "dismantled: $(cat $WATCH/namespaces_dismantled) after ${n}s"
+	[ "$(cat $WATCH/namespaces_dismantled)" -ge "$1" ]
+}
+
+none_destroyed() {
+	echo "destroyed_while_owned=$(cat $WATCH/destroyed_while_owned)"
+	[ "$(cat $WATCH/destroyed_while_owned)" = 0 ]
 }
 
 load_ipv6() {
@@ -81,6 +102,8 @@ main() {
 	$IP netns add a
 	$IP netns add b
 	check "loads with mode=$mode" insmod $KO mode="$mode"
+	# Its namespace exit runs after those of ipv6.ko loaded later.
+	check "the exit witness loads" insmod $LIB/xfrm_dst_acct_exit_watch.ko
 	if [ "$order" = after ]; then
 		show init a
 		check "without ipv6.ko every ipv6 line is 'absent'" state_is absent ipv6 init a b
@@ -109,6 +132,16 @@ main() {
 	check "IPv6 counts back at 0 after the traffic" count_is 0 ipv6 a b c
 	check "IPv4 counts back at 0 after the traffic" count_is 0 ipv4 a b c
 
+	# A namespace whose IPv6 storage the module took in is dismantled:
+	# xfrm6's exit (ipv6.ko loaded after the module) must not find the
+	# module's storage in the counter it destroys.  Before the KUnit
+	# suites, which register the module's operations again (after
+	# ipv6's, so that their exit would run first).
+	before=$(cat $WATCH/namespaces_dismantled)
+	$IP netns del a
+	check "the witness sees the namespace dismantled" dismantled $((before + 1))
+	check "no counter destroyed while the module owned its storage" none_destroyed
+
 	# The KUnit suites, as in kunit-scenario.sh.
 	unshare -n sleep 600 &
 	victim=$!
@@ -118,9 +151,7 @@ main() {
 	check "KUnit module loads" insmod $LIB/xfrm_dst_acct_test.ko
 	rmmod xfrm_dst_acct_test
 
-	# A namespace whose IPv6 storage the module took in is dismantled.
-	$IP netns del a
-	sleep 2
+	check "the exit witness unloads" rmmod xfrm_dst_acct_exit_watch
 	check "unloads" rmmod xfrm_dst_acct
 	$IP netns del b
 	$IP netns del c

@@ -54,7 +54,8 @@ run_variant() {	# run_variant KERNEL
 		}
 		kernel_initramfs "$dir/initramfs.cpio.gz" \
 			"$ROOT/scripts/torture/ipv6m-scenario.sh" "$dir/build/xfrm_dst_acct.ko" \
-			"$dir/build/kunit/xfrm_dst_acct_test.ko" "$K_BUILD/net/ipv6/ipv6.ko" \
+			"$dir/build/kunit/xfrm_dst_acct_test.ko" \
+			"$dir/build/kunit/xfrm_dst_acct_exit_watch.ko" "$K_BUILD/net/ipv6/ipv6.ko" \
 			"$K_BUILD/net/ipv6/esp6.ko" "$ROOT/scripts/torture/ipsec.sh" \
 			"$ROOT/scripts/torture/kmemleak.sh"
 		for order in before after; do

@@ -340,7 +340,7 @@ kernel_build_module() {
 	K_KO=$dir/xfrm_dst_acct.ko
 	if [ -f "$dir/src/kunit/xfrm_dst_acct_test.ko" ]; then
 		mkdir -p "$dir/kunit"
-		cp "$dir/src/kunit/xfrm_dst_acct_test.ko" "$dir/kunit/"
+		cp "$dir/src/kunit/"*.ko "$dir/kunit/"
 	fi
 	kernel_fix_relocations "$dir"/*.ko "$dir"/kunit/*.ko
 }
