@@ -28,7 +28,9 @@
 # dash, mawk, ls, sort, cat, readlink, stat, nsenter, id, uname, grep:
 # the tool runs once under busybox and once under dash with only those
 # on its PATH.
+# shellcheck disable=SC1091 # scripts/vm/scenario-lib.sh, in the initramfs
 . /lib/xda/scenario-lib.sh
+IP=/usr/sbin/ip	# (also set there; said here for shellcheck)
 L=/lib/xda
 TOOL=$L/xfrm-dst-acct-status
 KEY=0x0123456789abcdef0123456789abcdef01234567
