@@ -478,30 +478,20 @@ run_round() {	# run_round ROUND
 
 # The end of the scenario, in the order the project recommends: unload
 # the module while the namespaces are alive, then delete them.  Every wait
-# is bounded.  rmmod waits for namespaces being dismantled at that moment
-# (unregister_pernet_subsys()); on kernels whose dismantling stalls
-# ("unregister_netdevice: waiting for lo to become free") it would wait
-# forever, so it runs in the background and is given UNLOAD_WAIT seconds.
+# is bounded: rmmod is given UNLOAD_WAIT seconds (rmmod_bounded).
 # After the deletion, kernels with a flow cache are watched STALL_WAIT
-# seconds for that message, which the kernel prints 10 seconds into a
-# stall.
+# seconds for "unregister_netdevice: waiting for lo to become free",
+# which the kernel prints 10 seconds into a stall.
 teardown() {
 	rmmod_state=-
 	if [ "$MODE" != none ]; then
-		rmmod xfrm_dst_acct &
-		pid=$!
-		n=0
-		while kill -0 $pid 2>/dev/null && [ $n -lt $((UNLOAD_WAIT * 2)) ]; do
-			sleep 0.5
-			n=$((n + 1))
-		done
-		if kill -0 $pid 2>/dev/null; then
+		if rmmod_bounded "$UNLOAD_WAIT"; then
+			rmmod_state=${RMMOD_SECONDS}s
+		elif [ "$RMMOD_WAITING" = 1 ]; then
 			rmmod_state=waiting
-			say "teardown: rmmod still waiting after ${UNLOAD_WAIT}s:" \
-				"$(dmesg | grep 'unregister_netdevice: waiting' | tail -n 1)"
+			say "teardown: rmmod still waiting after ${UNLOAD_WAIT}s: $RMMOD_STALL"
 		else
-			wait $pid || die "rmmod xfrm_dst_acct"
-			rmmod_state=$((n / 2))s
+			die "rmmod xfrm_dst_acct"
 		fi
 	fi
 	for ns in $(namespaces); do

@@ -265,30 +265,19 @@ load() {	# load [PARAM...]
 	}
 }
 
-# rmmod waits for namespaces being dismantled (unregister_pernet_subsys());
-# should a dismantling stall ("unregister_netdevice: waiting for ... to
-# become free"), it would wait for ever.  So it is given 60 s, then the
-# torture stops and says what the kernel is waiting for.
+# rmmod is given 60 s (rmmod_bounded); should a namespace's dismantling
+# stall, the torture stops and says what the kernel is waiting for.
 unload() {
-	rmmod xfrm_dst_acct &
-	rmmod_pid=$!
-	rmmod_wait=0
-	while kill -0 $rmmod_pid 2>/dev/null; do
-		rmmod_wait=$((rmmod_wait + 1))
-		if [ $rmmod_wait -gt 600 ]; then
-			say "rmmod still waiting after 60s:" \
-				"$(dmesg | grep 'unregister_netdevice: waiting' | tail -n 1)"
-			bump $RUN/unload_stalls
-			touch $RUN/stop
-			return 1
-		fi
-		sleep 0.1
-	done
-	wait $rmmod_pid || {
+	rmmod_bounded 60 && return 0
+	if [ "$RMMOD_WAITING" = 1 ]; then
+		say "rmmod still waiting after 60s: $RMMOD_STALL"
+		bump $RUN/unload_stalls
+		touch $RUN/stop
+	else
 		bump $RUN/load_failures
 		say "rmmod failed"
-		return 1
-	}
+	fi
+	return 1
 }
 
 # Namespaces for the cycler to destroy: up to two kept ready, each used

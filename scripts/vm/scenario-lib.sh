@@ -53,3 +53,27 @@ state_is() {	# state_is STATE FAMILY NS...
 count_is() {	# count_is N FAMILY NS...: count_exact
 	column_is 3 "$@"
 }
+
+# rmmod_bounded SECONDS: rmmod xfrm_dst_acct, waiting SECONDS at most.
+# rmmod waits for namespaces being dismantled (unregister_pernet_subsys()),
+# for ever should one stall ("unregister_netdevice: waiting for lo to become
+# free").  0: unloaded, after RMMOD_SECONDS; 1: failed, or RMMOD_WAITING=1
+# and RMMOD_STALL the kernel's last such message.  (Its variables are
+# named rmmod_*: every variable is global, and callers count with n.)
+rmmod_bounded() {
+	RMMOD_WAITING=0 RMMOD_STALL=
+	rmmod xfrm_dst_acct &
+	rmmod_pid=$!
+	rmmod_tenths=0
+	while kill -0 $rmmod_pid 2>/dev/null; do
+		if [ $rmmod_tenths -ge $(($1 * 10)) ]; then
+			RMMOD_WAITING=1
+			RMMOD_STALL=$(dmesg | grep 'unregister_netdevice: waiting' | tail -n 1)
+			return 1
+		fi
+		sleep 0.1
+		rmmod_tenths=$((rmmod_tenths + 1))
+	done
+	RMMOD_SECONDS=$((rmmod_tenths / 10))
+	wait $rmmod_pid
+}
