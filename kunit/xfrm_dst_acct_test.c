@@ -701,6 +701,85 @@ static void swap_under_busy_adders(struct kunit *test)
 }
 
 /*
+ * One adder caught in that window for certain: it loads fbc->counters,
+ * then stays preemptible for STALE_HOLD without a voluntary context
+ * switch while the storage changes hands, then updates the slot it
+ * loaded, as the this_cpu_try_cmpxchg() of percpu_counter_add_batch()
+ * does when preempted after loading the pointer (6.11 and later with
+ * CMPXCHG_LOCAL).  The stopper thread preempts it, and synchronize_rcu()
+ * does not wait for it.
+ */
+#define STALE_HOLD (HZ / 5)
+
+struct stale_adder {
+	struct percpu_counter *fbc;
+	struct completion loaded;
+	struct task_struct *task;
+};
+
+static int stale_adder_fn(void *arg)
+{
+	struct stale_adder *a = arg;
+	s32 __percpu *counters = READ_ONCE(a->fbc->counters);
+	unsigned long until = jiffies + STALE_HOLD;
+
+	complete(&a->loaded);
+	while (time_before(jiffies, until))
+		cpu_relax();
+	this_cpu_add(*counters, 1);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* Start a stale adder on CPU 1 and return once it holds the pointer. */
+static void stale_adder_start(struct kunit *test, struct stale_adder *a,
+			      struct dst_ops *ops)
+{
+	a->fbc = &ops->pcpuc_entries;
+	init_completion(&a->loaded);
+	a->task = kthread_create(stale_adder_fn, a, "xda_stale_adder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a->task));
+	kthread_bind(a->task, 1);
+	wake_up_process(a->task);
+	wait_for_completion(&a->loaded);
+}
+
+/*
+ * Install, restore and retire, each with an adder holding the pointer it
+ * loaded before the swap: its update is credited, and it never lands in
+ * storage that was freed (it would be lost there).
+ */
+static void preempted_adder_is_counted(struct kunit *test)
+{
+	struct model *m = model_new(test, false);
+	struct stale_adder a;
+
+	if (!XDA_ADDERS_PREEMPTIBLE)
+		kunit_skip(test, "adders run with preemption disabled here");
+	need_two_cpus(test);
+
+	stale_adder_start(test, &a, &m->ns[0]);
+	model_attach(test, m, 0, 1);
+	kthread_stop(a.task);
+	KUNIT_EXPECT_EQ_MSG(test, exact(&m->ns[0]), 1LL, "install");
+
+	stale_adder_start(test, &a, &m->ns[0]);
+	model_detach(m, 0, 1);
+	kthread_stop(a.task);
+	KUNIT_EXPECT_EQ_MSG(test, exact(&m->ns[0]), 2LL, "restore");
+
+	model_attach(test, m, 0, 1);
+	stale_adder_start(test, &a, &m->ns[0]);
+	xda_slot_retire_begin(&m->slot[0]);
+	xda_wait_for_adders();
+	xda_slot_retire_end(&m->slot[0]);
+	kthread_stop(a.task);
+	KUNIT_EXPECT_EQ_MSG(test, exact(&m->ns[0]), 3LL, "retire");
+	model_free(m);
+}
+
+/*
  * A namespace dismantled while its entries are still being freed: its own
  * storage is handed back and freed, and later frees must reach neither
  * that memory (now likely reused) nor any other namespace.
@@ -788,6 +867,7 @@ static struct kunit_case model_cases[] = {
 	KUNIT_CASE(cpu_offline_keeps_share),
 	KUNIT_CASE(cpu_offline_private_storage),
 	KUNIT_CASE(swap_under_busy_adders),
+	KUNIT_CASE(preempted_adder_is_counted),
 	KUNIT_CASE(retire_then_free),
 	KUNIT_CASE(prepare_failure_changes_nothing),
 	{}
