@@ -752,12 +752,13 @@ static void stale_adder_start(struct kunit *test, struct stale_adder *a,
  */
 static void preempted_adder_is_counted(struct kunit *test)
 {
-	struct model *m = model_new(test, false);
 	struct stale_adder a;
+	struct model *m;
 
 	if (!XDA_ADDERS_PREEMPTIBLE)
 		kunit_skip(test, "adders run with preemption disabled here");
 	need_two_cpus(test);
+	m = model_new(test, false);
 
 	stale_adder_start(test, &a, &m->ns[0]);
 	model_attach(test, m, 0, 1);
