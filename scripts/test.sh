@@ -31,7 +31,9 @@
 # is made (affected kernel).
 #
 # Then scripts/teeth.sh takes the fix apart one piece at a time and
-# requires the cases guarding each piece to fail on the affected kernel.
+# requires the KUnit cases or scenario checks guarding each piece to fail
+# on the affected kernel (--newer: the pieces that guard against preempted
+# adders, on the 6.12 PREEMPT kernel).
 #
 # Then the debug kernel (scripts/torture/debug-suites.sh --kunit affected):
 # the affected model built with KASAN, lockdep, kmemleak and debug objects
@@ -173,18 +175,19 @@ run_suite() {
 	summary+=("$(printf '%-58s %s' "$name" "$line")")
 }
 
-# run_teeth: the suites must fail when the fix is taken apart.
+# run_teeth SET: the tests must fail when the fix is taken apart (see
+# scripts/teeth.sh for the sets).
 run_teeth() {
 	local line
 
-	echo "== teeth: the fix taken apart piece by piece, on the $K_NAME kernel"
+	echo "== teeth ($1): the fix taken apart piece by piece"
 	while read -r line; do
 		echo "   $line"
 		case "$line" in
 		*": ok "*) count "${line%%: ok *}" OK ;;
 		teeth:*) count "${line%%: FAIL*}" FAIL ;;
 		esac
-	done < <("$ROOT/scripts/teeth.sh" "$K_NAME" "$WORK")
+	done < <("$ROOT/scripts/teeth.sh" "$1" "$WORK")
 }
 
 # test_kernel NAME: the KUnit runs on one test kernel, both paths.
@@ -242,6 +245,7 @@ main() {
 		test_user_kernel
 	elif [ "${1:-}" = --newer ]; then
 		test_kernel stock-612-preempt
+		run_teeth preempt
 		test_kernel stock-612-rt
 		# shellcheck disable=SC2086 # a list of runs
 		run_suite e2e "$ROOT/scripts/e2e/run.sh" $NEWER_E2E
@@ -250,7 +254,7 @@ main() {
 		run_checks interface
 		test_kernel affected
 		run_checks attach "$WORK/build-affected-pre_exit/kunit/xfrm_dst_acct_test.ko"
-		run_teeth
+		run_teeth affected
 
 		run_suite debug "$ROOT/scripts/torture/debug-suites.sh" --kunit affected
 
