@@ -38,6 +38,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/vm/kernel.sh
 . "$ROOT/scripts/vm/kernel.sh"
 WORK=${XDA_DEBUG_WORK:-$(mktemp -d /tmp/xda-debug.XXXXXX)}
+mkdir -p "$WORK"
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800}
 RUNS="stock:auto:no stock:force:no affected:off:yes affected:auto:yes"

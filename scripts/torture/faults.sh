@@ -39,6 +39,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/vm/kernel.sh
 . "$ROOT/scripts/vm/kernel.sh"
 WORK=${XDA_FAULTS_WORK:-$(mktemp -d /tmp/xda-faults.XXXXXX)}
+mkdir -p "$WORK"
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-3600}
 
