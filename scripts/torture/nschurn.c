@@ -339,67 +339,98 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* One echo request to @addr, an answer within 5 seconds: 0, else -1. */
-static int echo(int family, const void *addr)
+/* Send echo request number @seq to @addr on @fd. */
+static int echo_send(int fd, int family, const void *addr, int id, int seq)
 {
-	int v4 = family == AF_INET, fd, id = getpid() & 0xffff;
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	unsigned char pkt[64], buf[512];
-	double deadline = now() + 5;
+	unsigned char pkt[64];
 	struct icmphdr *icmp = (void *)pkt;
 	struct icmp6_hdr *icmp6 = (void *)pkt;
 
-	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
-	if (fd < 0)
-		return -1;
 	memset(pkt, 0xa5, sizeof(pkt));
-	if (v4) {
+	if (family == AF_INET) {
 		memcpy(&sin.sin_addr, addr, 4);
 		icmp->type = ICMP_ECHO;
 		icmp->code = 0;
 		icmp->un.echo.id = htons(id);
-		icmp->un.echo.sequence = htons(1);
+		icmp->un.echo.sequence = htons(seq);
 		icmp->checksum = 0;
 		icmp->checksum = csum(pkt, sizeof(pkt));
-		if (sendto(fd, pkt, sizeof(pkt), 0, (void *)&sin, sizeof(sin)) < 0)
-			goto fail;
-	} else {
-		memcpy(&sin6.sin6_addr, addr, 16);
-		icmp6->icmp6_type = ICMP6_ECHO_REQUEST;
-		icmp6->icmp6_code = 0;
-		icmp6->icmp6_id = htons(id);
-		icmp6->icmp6_seq = htons(1);
-		if (sendto(fd, pkt, sizeof(pkt), 0, (void *)&sin6, sizeof(sin6)) < 0)
-			goto fail;
+		return sendto(fd, pkt, sizeof(pkt), 0, (void *)&sin, sizeof(sin));
 	}
+	memcpy(&sin6.sin6_addr, addr, 16);
+	icmp6->icmp6_type = ICMP6_ECHO_REQUEST;
+	icmp6->icmp6_code = 0;
+	icmp6->icmp6_id = htons(id);
+	icmp6->icmp6_seq = htons(seq);
+	return sendto(fd, pkt, sizeof(pkt), 0, (void *)&sin6, sizeof(sin6));
+}
+
+/* Is @buf (@len bytes) an echo reply from @addr to request @id? */
+static int echo_is_reply(int family, const void *addr, int id,
+			 const unsigned char *buf, ssize_t len)
+{
+	if (family == AF_INET && len >= (ssize_t)(sizeof(struct iphdr) + sizeof(struct icmphdr))) {
+		const struct iphdr *ip = (const void *)buf;
+		const struct icmphdr *r = (const void *)(buf + ip->ihl * 4);
+
+		return r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(id) &&
+		       !memcmp(&ip->saddr, addr, 4);
+	}
+	if (family == AF_INET6 && len >= (ssize_t)sizeof(struct icmp6_hdr)) {
+		const struct icmp6_hdr *r = (const void *)buf;
+
+		return r->icmp6_type == ICMP6_ECHO_REPLY && r->icmp6_id == htons(id);
+	}
+	return 0;
+}
+
+/*
+ * Echo requests to @addr, one a second, as `ping -w 5` sends them: 0 once
+ * one is answered, -1 if none is within 5 seconds or a send fails (an
+ * IPsec that refuses its dst entries fails every send with ENOBUFS).  On
+ * a link just made, the first request may be lost while the neighbour is
+ * resolved: 3.10 loses an IPv6 one now and then, without this module's
+ * storage in place as well (mode=off).
+ */
+static int echo(int family, const void *addr)
+{
+	int fd, id = getpid() & 0xffff, seq = 0;
+	double deadline = now() + 5, next = 0;
+	unsigned char buf[512];
+
+	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC,
+		    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -1;
 	while (now() < deadline) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double until = deadline;
 		ssize_t len;
 
-		if (poll(&pfd, 1, (int)((deadline - now()) * 1000) + 1) <= 0)
+		if (now() >= next) {
+			if (echo_send(fd, family, addr, id, ++seq) < 0) {
+				fprintf(stderr, "nschurn: echo request: %s\n",
+					strerror(errno));
+				break;
+			}
+			next = now() + 1;
+		}
+		if (next < until)
+			until = next;
+		if (poll(&pfd, 1, (int)((until - now()) * 1000) + 1) <= 0)
 			continue;
 		len = recv(fd, buf, sizeof(buf), 0);
-		if (v4 && len >= (ssize_t)(sizeof(struct iphdr) + sizeof(*icmp))) {
-			struct iphdr *ip = (void *)buf;
-			struct icmphdr *r = (void *)(buf + ip->ihl * 4);
-
-			if (r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(id) &&
-			    !memcmp(&ip->saddr, addr, 4))
-				goto ok;
-		} else if (!v4 && len >= (ssize_t)sizeof(*icmp6)) {
-			struct icmp6_hdr *r = (void *)buf;
-
-			if (r->icmp6_type == ICMP6_ECHO_REPLY && r->icmp6_id == htons(id))
-				goto ok;
+		if (echo_is_reply(family, addr, id, buf, len)) {
+			if (seq > 1)
+				fprintf(stderr, "nschurn: answered at request %d\n", seq);
+			close(fd);
+			return 0;
 		}
 	}
-fail:
 	close(fd);
 	return -1;
-ok:
-	close(fd);
-	return 0;
 }
 
 int main(int argc, char **argv)
