@@ -367,21 +367,28 @@ static int echo_send(int fd, int family, const void *addr, int id, int seq)
 	return sendto(fd, pkt, sizeof(pkt), 0, (void *)&sin6, sizeof(sin6));
 }
 
-/* Is @buf (@len bytes) an echo reply from @addr to request @id? */
-static int echo_is_reply(int family, const void *addr, int id,
-			 const unsigned char *buf, ssize_t len)
+/*
+ * The sequence number of @buf (@len bytes) if it is an echo reply from
+ * @addr to a request of @id, else 0.
+ */
+static int echo_reply_seq(int family, const void *addr, int id,
+			  const unsigned char *buf, ssize_t len)
 {
 	if (family == AF_INET && len >= (ssize_t)(sizeof(struct iphdr) + sizeof(struct icmphdr))) {
 		const struct iphdr *ip = (const void *)buf;
 		const struct icmphdr *r = (const void *)(buf + ip->ihl * 4);
 
-		return r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(id) &&
-		       !memcmp(&ip->saddr, addr, 4);
+		if (r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(id) &&
+		    !memcmp(&ip->saddr, addr, 4))
+			return ntohs(r->un.echo.sequence);
+		return 0;
 	}
 	if (family == AF_INET6 && len >= (ssize_t)sizeof(struct icmp6_hdr)) {
 		const struct icmp6_hdr *r = (const void *)buf;
 
-		return r->icmp6_type == ICMP6_ECHO_REPLY && r->icmp6_id == htons(id);
+		if (r->icmp6_type == ICMP6_ECHO_REPLY && r->icmp6_id == htons(id))
+			return ntohs(r->icmp6_seq);
+		return 0;
 	}
 	return 0;
 }
@@ -396,7 +403,7 @@ static int echo_is_reply(int family, const void *addr, int id,
  */
 static int echo(int family, const void *addr)
 {
-	int fd, id = getpid() & 0xffff, seq = 0;
+	int fd, id = getpid() & 0xffff, seq = 0, answered;
 	double deadline = now() + 5, next = 0;
 	unsigned char buf[512];
 
@@ -422,9 +429,11 @@ static int echo(int family, const void *addr)
 		if (poll(&pfd, 1, (int)((until - now()) * 1000) + 1) <= 0)
 			continue;
 		len = recv(fd, buf, sizeof(buf), 0);
-		if (echo_is_reply(family, addr, id, buf, len)) {
-			if (seq > 1)
-				fprintf(stderr, "nschurn: answered at request %d\n", seq);
+		answered = echo_reply_seq(family, addr, id, buf, len);
+		if (answered) {
+			if (answered > 1)
+				fprintf(stderr, "nschurn: request %d answered, not the first\n",
+					answered);
 			close(fd);
 			return 0;
 		}
