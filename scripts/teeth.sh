@@ -74,19 +74,14 @@ set_kernel() {
 	esac
 }
 
-# boot_kunit DIR LOG: the KUnit suites with the mutated modules.
-boot_kunit() {
-	kernel_initramfs "$1/initramfs.cpio.gz" "$ROOT/scripts/vm/kunit-scenario.sh" \
-		"$1/build/xfrm_dst_acct.ko" "$1/build/kunit/xfrm_dst_acct_test.ko"
-	kernel_boot "$1/initramfs.cpio.gz" "$2" "xda.mode=$MODE" "xda.expect=$EXPECT"
-	"$ROOT/scripts/vm/ktap.sh" "$2" >"$2.kunit" 2>&1
-}
-
-# boot_attach DIR LOG: scripts/vm/attach-scenario.sh, as make test runs it.
-boot_attach() {
-	kernel_initramfs "$1/initramfs.cpio.gz" "$ROOT/scripts/vm/attach-scenario.sh" \
-		"$1/build/xfrm_dst_acct.ko" "$1/build/kunit/xfrm_dst_acct_test.ko"
-	kernel_boot "$1/initramfs.cpio.gz" "$2"
+# boot SCENARIO DIR LOG [BOOT_ARG...]: scripts/vm/SCENARIO-scenario.sh
+# with the mutated modules in DIR/build.
+boot() {
+	local scenario=$1 dir=$2 log=$3
+	shift 3
+	kernel_initramfs "$dir/initramfs.cpio.gz" "$ROOT/scripts/vm/$scenario-scenario.sh" \
+		"$dir/build/xfrm_dst_acct.ko" "$dir/build/kunit/xfrm_dst_acct_test.ko"
+	kernel_boot "$dir/initramfs.cpio.gz" "$log" "$@"
 }
 
 # run_mutation NAME FILE OLD NEW WHAT
@@ -99,30 +94,27 @@ run_mutation() {
 		"$ROOT/include" "$ROOT/kunit" "$dir/src/"
 	mutate "$dir/src" "$2" "$3" "$4" || return 1
 	# The VM may end badly: the fix is broken on purpose.
-	case $runner in
-	ipv6m)
+	if [ "$runner" = ipv6m ]; then
 		XDA_MODULE_SRC=$dir/src XDA_WARNINGS_OK=1 XDA_IPV6M_WORK=$dir \
 			XDA_IPV6M_PATHS=exit_batch XDA_IPV6M_ORDERS=after \
 			"$ROOT/scripts/torture/ipv6m.sh" "$KERNEL_NAME" >"$log" 2>&1
-		grep -qF "check: $what: FAIL" "$log" || missed=" $what"
-		;;
-	*)
-		XDA_MODULE_SRC=$dir/src XDA_WARNINGS_OK=1 kernel_build_module "$dir/build" || {
-			echo "teeth: $name: does not build"
-			return 1
-		}
-		if [ "$runner" = kunit ]; then
-			boot_kunit "$dir" "$log"
-			for case in $what; do
-				grep -qE "\[(FAILED|CRASHED)\] $case\$" "$log.kunit" ||
-					missed="$missed $case"
-			done
-		else
-			boot_attach "$dir" "$log"
-			grep -qaF "check: $what: FAIL" "$log" || missed=" $what"
-		fi
-		;;
-	esac
+	elif ! XDA_MODULE_SRC=$dir/src XDA_WARNINGS_OK=1 kernel_build_module "$dir/build"; then
+		echo "teeth: $name: does not build"
+		return 1
+	elif [ "$runner" = kunit ]; then
+		boot kunit "$dir" "$log" "xda.mode=$MODE" "xda.expect=$EXPECT"
+	else
+		boot "$runner" "$dir" "$log"
+	fi
+	if [ "$runner" = kunit ]; then
+		"$ROOT/scripts/vm/ktap.sh" "$log" >"$log.kunit" 2>&1
+		for case in $what; do
+			grep -qE "\[(FAILED|CRASHED)\] $case\$" "$log.kunit" ||
+				missed="$missed $case"
+		done
+	else
+		grep -qaF "check: $what: FAIL" "$log" || missed=" $what"
+	fi
 	if [ -n "$missed" ]; then
 		echo "teeth: $name: FAIL, passed without the fix:$missed"
 		return 1

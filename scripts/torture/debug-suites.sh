@@ -37,8 +37,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/vm/kernel.sh
 . "$ROOT/scripts/vm/kernel.sh"
-WORK=${XDA_DEBUG_WORK:-$(mktemp -d /tmp/xda-debug.XXXXXX)}
-mkdir -p "$WORK"
+WORK=$(driver_work "${XDA_DEBUG_WORK:-}" debug) || exit 1
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800}
 RUNS="stock:auto:no stock:force:no affected:off:yes affected:auto:yes"

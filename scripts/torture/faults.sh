@@ -38,8 +38,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/vm/kernel.sh
 . "$ROOT/scripts/vm/kernel.sh"
-WORK=${XDA_FAULTS_WORK:-$(mktemp -d /tmp/xda-faults.XXXXXX)}
-mkdir -p "$WORK"
+WORK=$(driver_work "${XDA_FAULTS_WORK:-}" faults) || exit 1
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-3600}
 

@@ -34,8 +34,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=scripts/vm/kernel.sh
 . "$ROOT/scripts/vm/kernel.sh"
-WORK=${XDA_IPV6M_WORK:-$(mktemp -d /tmp/xda-ipv6m.XXXXXX)}
-mkdir -p "$WORK"
+WORK=$(driver_work "${XDA_IPV6M_WORK:-}" ipv6m) || exit 1
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800}
 PATHS=${XDA_IPV6M_PATHS:-pre_exit exit_batch}

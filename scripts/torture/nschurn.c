@@ -381,14 +381,12 @@ static int echo_reply_seq(int family, const void *addr, int id,
 		if (r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(id) &&
 		    !memcmp(&ip->saddr, addr, 4))
 			return ntohs(r->un.echo.sequence);
-		return 0;
 	}
 	if (family == AF_INET6 && len >= (ssize_t)sizeof(struct icmp6_hdr)) {
 		const struct icmp6_hdr *r = (const void *)buf;
 
 		if (r->icmp6_type == ICMP6_ECHO_REPLY && r->icmp6_id == htons(id))
 			return ntohs(r->icmp6_seq);
-		return 0;
 	}
 	return 0;
 }

@@ -56,8 +56,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/scripts/vm/kernel.sh"
 TOTAL_SECONDS=${XDA_TORTURE_SECONDS:-600}
 KINDS=${XDA_TORTURE_KERNELS:-debug plain}
-WORK=${XDA_TORTURE_WORK:-$(mktemp -d /tmp/xda-torture.XXXXXX)}
-mkdir -p "$WORK"
+WORK=$(driver_work "${XDA_TORTURE_WORK:-}" torture) || exit 1
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 
 # need N: the minimum count N (per 600 s) scaled to TOTAL_SECONDS

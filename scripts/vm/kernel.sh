@@ -111,6 +111,13 @@ kernels_each() {
 	return $status
 }
 
+# driver_work KEEP NAME: a driver's work directory, KEEP (the driver's
+# *_WORK setting; made if it does not exist) or a new one named after NAME.
+driver_work() {
+	local dir=${1:-$(mktemp -d "/tmp/xda-$2.XXXXXX")}
+	mkdir -p "$dir" && echo "$dir"
+}
+
 # driver_exit STATUS KEEP: a driver's end.  Its work directory ($WORK) is
 # removed when everything passed and KEEP (the driver's *_WORK setting) is
 # empty, and named otherwise.
