@@ -58,8 +58,8 @@ enum xda_owner {
  * @handed_sum: the sum of the storage that a swap of live counters
  *	replaced, when it replaced it (see xda_slot_fold_late())
  * @retiring: @own handed back as the namespace is dismantled, not yet freed
- * @attach_value: the counter's value, as the kernel reported it, when @own
- *	was installed
+ * @attach_value: the counter's value when @own was installed: the exact
+ *	sum for private storage, the folded count for shared storage
  * @batch_node: links the slot into a batch of slots changed together
  * @owned_node: on the list of installed storage, for CPU hotplug
  */
@@ -83,6 +83,7 @@ void xda_slot_init(struct xda_slot *slot, struct percpu_counter *fbc,
 		   bool present);
 bool xda_slot_take_in(struct xda_slot *slot);
 bool xda_slot_present(const struct xda_slot *slot);
+void xda_slot_take_out(struct xda_slot *slot);
 bool xda_slot_owned(const struct xda_slot *slot);
 bool xda_slot_retiring(const struct xda_slot *slot);
 bool xda_same_storage(const struct xda_slot *a, const struct xda_slot *b);

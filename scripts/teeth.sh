@@ -40,7 +40,8 @@ MUTATIONS=(
 ||kunit cpu_offline_private_storage"
 	"affected|no-hand-back|src/storage.c|	WRITE_ONCE(fbc->counters, slot->kernel_storage);
 ||kunit retire_then_free"
-	"affected|keep-shared-count|src/storage.c|	fbc->count = slot->kernel_shared ? 0 : value;|	fbc->count = value;|kunit attach_seeds"
+	"affected|keep-shared-count|src/storage.c|		fbc->count = 0;
+||kunit attach_seeds"
 	"affected|leak-on-failure|src/storage.c|			xda_batch_unprepare(batch);
 ||kunit prepare_failure_changes_nothing load_failure_changes_nothing"
 	"affected|no-attach-retry|src/pernet.c|	xda_attach_owed = owed;
@@ -49,7 +50,9 @@ MUTATIONS=(
 ||kunit preempted_adder_is_counted"
 	"ipv6m|no-ipv6-late-exit|src/pernet.c|	.exit = xda_net_exit_ipv6_late,
 ||ipv6m no counter destroyed while the module owned its storage"
-	"ipv6m|ipv6-late-init-installs|src/pernet.c|		if (!xda_ipv6_late_registering) {|		if (true) {|ipv6m IPv6 counters in use get their storage with every CPU held"
+	"ipv6m|ipv6-late-init-installs|src/pernet.c|		if (!xda_ipv6_late_registering)
+|		if (true)
+|ipv6m IPv6 counters in use get their storage with every CPU held"
 )
 
 # mutate SRC_DIR FILE OLD NEW: exact replacement, once, or fail.

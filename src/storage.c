@@ -164,6 +164,17 @@ bool xda_slot_present(const struct xda_slot *slot)
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_slot_present);
 
+/*
+ * The family's xfrm code is about to destroy the counter: forget the
+ * kernel's storage, so that the slot is absent to every later attach.  Call
+ * after the storage was handed back (xda_slot_retire_begin()), if it was
+ * owned.
+ */
+void xda_slot_take_out(struct xda_slot *slot)
+{
+	slot->kernel_storage = NULL;
+}
+
 bool xda_slot_owned(const struct xda_slot *slot)
 {
 	return slot->own;
@@ -223,20 +234,30 @@ EXPORT_SYMBOL_IF_KUNIT(xda_batch_unprepare);
  * clamps below at zero), so a namespace that drifted up to the limit
  * recovers at once.  Entries alive at this point are subtracted again when
  * freed, so the value may go below zero by at most that many.
+ *
+ * Shared slots hold a mix of every namespace's updates, so their sum
+ * belongs to no counter and is not taken: attach_value is then the folded
+ * count, the figure dst_alloc() compared with gc_thresh.  This keeps the
+ * cost of a shared counter inside stop_machine() independent of the
+ * number of possible CPUs.
  */
 static void xda_slot_install(struct xda_slot *slot)
 {
 	struct percpu_counter *fbc = slot->fbc;
 	unsigned long flags;
-	s64 value;
 
 	raw_spin_lock_irqsave(&fbc->lock, flags);
-	slot->handed_sum = xda_storage_sum(fbc->counters);
-	value = fbc->count + slot->handed_sum;
-	slot->attach_value = value;
+	if (slot->kernel_shared) {
+		slot->handed_sum = 0;
+		slot->attach_value = fbc->count;
+		fbc->count = 0;
+	} else {
+		slot->handed_sum = xda_storage_sum(fbc->counters);
+		slot->attach_value = fbc->count + slot->handed_sum;
+		fbc->count = slot->attach_value;
+	}
 	slot->own = slot->spare;
 	slot->spare = NULL;
-	fbc->count = slot->kernel_shared ? 0 : value;
 	fbc->counters = slot->own;
 	raw_spin_unlock_irqrestore(&fbc->lock, flags);
 
@@ -481,6 +502,10 @@ bool xda_slot_retiring(const struct xda_slot *slot)
 bool xda_slot_present(const struct xda_slot *slot)
 {
 	return true;
+}
+
+void xda_slot_take_out(struct xda_slot *slot)
+{
 }
 
 bool xda_slot_owned(const struct xda_slot *slot)
