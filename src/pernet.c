@@ -84,21 +84,33 @@ EXPORT_SYMBOL_IF_KUNIT(xda_verdict_of);
 #define XDA_IPV6_ANCHOR "inet6_sk_rebuild_header"
 
 static bool xda_ipv6_held;
+/*
+ * Namespaces are set up concurrently (since 4.15), so the test and the
+ * __symbol_get() go together: one reference, which unload drops.
+ */
+static DEFINE_MUTEX(xda_ipv6_ref_lock);
 
 static bool xda_family_ready(enum xda_family family)
 {
+	bool held;
+
 	if (family != XDA_IPV6)
 		return true;
-	if (!READ_ONCE(xda_ipv6_held) && __symbol_get(XDA_IPV6_ANCHOR))
-		WRITE_ONCE(xda_ipv6_held, true);
-	return READ_ONCE(xda_ipv6_held);
+	mutex_lock(&xda_ipv6_ref_lock);
+	if (!xda_ipv6_held && __symbol_get(XDA_IPV6_ANCHOR))
+		xda_ipv6_held = true;
+	held = xda_ipv6_held;
+	mutex_unlock(&xda_ipv6_ref_lock);
+	return held;
 }
 
 static void xda_ipv6_release(void)
 {
+	mutex_lock(&xda_ipv6_ref_lock);
 	if (xda_ipv6_held)
 		__symbol_put(XDA_IPV6_ANCHOR);
 	xda_ipv6_held = false;
+	mutex_unlock(&xda_ipv6_ref_lock);
 }
 #else
 static bool xda_family_ready(enum xda_family family)
@@ -141,6 +153,13 @@ static bool xda_judge(struct xda_net *xn)
 	return found_shared;
 }
 
+/*
+ * Both modes wait for the verdict: while init_net is the only namespace
+ * with the family, nothing can leak between namespaces, and the seed
+ * (xda_slot_install()) depends on whether the storage left is shared.
+ * mode=force installs storage of its own once the kernel is judged, on
+ * fixed kernels too.
+ */
 static bool xda_wants_own(const struct xda_slot *slot, enum xda_family f)
 {
 	if (!XDA_HAVE_PERCPU_SLOTS || XDA_SWAP_UNSAFE ||
@@ -148,7 +167,7 @@ static bool xda_wants_own(const struct xda_slot *slot, enum xda_family f)
 		return false;
 	switch (xda_mode) {
 	case XDA_MODE_FORCE:
-		return true;
+		return xda_verdict[f] != XDA_UNKNOWN;
 	case XDA_MODE_AUTO:
 		return xda_verdict[f] == XDA_SHARED;
 	default:
@@ -185,7 +204,7 @@ static void xda_batch_clear(struct list_head *batch)
  */
 static int xda_attach_live_locked(void)
 {
-	unsigned int slots = 0;
+	unsigned int slots = 0, shared = 0;
 	struct xda_slot *slot;
 	struct xda_net *xn;
 	LIST_HEAD(batch);
@@ -200,10 +219,12 @@ static int xda_attach_live_locked(void)
 	err = xda_batch_prepare(&batch);
 	if (!err) {
 		stopped_ns = xda_batch_install_live(&batch);
-		list_for_each_entry(slot, &batch, batch_node)
+		list_for_each_entry(slot, &batch, batch_node) {
 			slots++;
-		pr_info(XDA_NAME ": own storage installed in %u counters, CPUs held for %llu us\n",
-			slots, div_u64(stopped_ns, NSEC_PER_USEC));
+			shared += slot->kernel_shared;
+		}
+		pr_info(XDA_NAME ": own storage installed in %u counters, CPUs held for %llu us; %u left shared storage and count from zero\n",
+			slots, div_u64(stopped_ns, NSEC_PER_USEC), shared);
 	}
 	xda_batch_clear(&batch);
 	return err;
@@ -223,7 +244,7 @@ static void xda_attach_live_or_owe(void)
 }
 
 /* A namespace being set up: nothing can count in it yet. */
-static int xda_attach_new_locked(struct xda_net *xn)
+static int xda_install_new_locked(struct xda_net *xn)
 {
 	struct xda_slot *slot;
 	LIST_HEAD(batch);
@@ -245,6 +266,30 @@ static void xda_report_shared(void)
 		pr_warn(XDA_NAME ": not repaired: %s\n", XDA_SWAP_UNSAFE_WHY);
 }
 
+/*
+ * A namespace (or its IPv6 copy) being set up: judge the kernel by it,
+ * give it storage of its own where it should have it, and when it has
+ * just shown a family shared, or an attach is owed, the namespaces in use
+ * too: init_net is in use by the time the first namespace after it tells
+ * whether the kernel is affected.
+ */
+static int xda_attach_new_locked(struct xda_net *xn)
+{
+	bool found_shared = xda_judge(xn);
+	int err;
+
+	if (!xda_attaching)
+		return 0;
+	err = xda_install_new_locked(xn);
+	if (err)
+		return err;
+	if (found_shared)
+		xda_report_shared();
+	if (found_shared || xda_attach_owed)
+		xda_attach_live_or_owe();
+	return 0;
+}
+
 /* Note the kernel's storage of one family, and apply the gc_thresh policy. */
 static void xda_take_in(struct xda_net *xn, enum xda_family f)
 {
@@ -255,7 +300,6 @@ static void xda_take_in(struct xda_net *xn, enum xda_family f)
 static int __net_init xda_net_init(struct net *net)
 {
 	struct xda_net *xn = xda_net(net);
-	bool found_shared;
 	int err, f;
 
 	xn->net = net;
@@ -272,18 +316,7 @@ static int __net_init xda_net_init(struct net *net)
 
 	mutex_lock(&xda_lock);
 	list_add_tail(&xn->node, &xda_nets);
-	found_shared = xda_judge(xn);
-	if (xda_attaching) {
-		err = xda_attach_new_locked(xn);
-		/*
-		 * The first namespace after init_net tells whether the
-		 * kernel is affected; init_net is in use by then.
-		 */
-		if (!err && found_shared)
-			xda_report_shared();
-		if (!err && (found_shared || xda_attach_owed))
-			xda_attach_live_or_owe();
-	}
+	err = xda_attach_new_locked(xn);
 	if (err)
 		list_del(&xn->node);
 	mutex_unlock(&xda_lock);
@@ -466,11 +499,8 @@ static int __net_init xda_net_init_ipv6_late(struct net *net)
 		 * namespaces in use are attached by xda_ipv6_live(), with
 		 * every CPU held.
 		 */
-		if (!xda_ipv6_late_registering) {
-			xda_judge(xn);
-			if (xda_attaching)
-				err = xda_attach_new_locked(xn);
-		}
+		if (!xda_ipv6_late_registering)
+			err = xda_attach_new_locked(xn);
 	}
 	mutex_unlock(&xda_lock);
 	return err;
@@ -482,8 +512,16 @@ static void __net_exit xda_net_exit_ipv6_late(struct net *net)
 
 	mutex_lock(&xda_lock);
 	xn = xda_net_if_ours(net);
-	if (xn)
+	if (xn) {
 		xda_retire_locked(xn, XDA_IPV6);
+		/*
+		 * xfrm6's exit runs next and destroys the counter; with
+		 * .exit the namespace stays on xda_nets until our .exit,
+		 * and namespaces are set up meanwhile (since 4.15): no
+		 * attach may take this counter again.
+		 */
+		xda_slot_take_out(&xn->slot[XDA_IPV6]);
+	}
 	mutex_unlock(&xda_lock);
 }
 

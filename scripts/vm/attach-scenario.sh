@@ -36,5 +36,20 @@ rmmod xfrm_dst_acct_test
 check "unloads" rmmod xfrm_dst_acct
 $IP netns del first
 $IP netns del second
+# (Their dismantling runs in the background; let it end.)
+sleep 2
+
+# mode=force loaded with init_net alone: its seed must follow the verdict
+# (shared storage: from zero), so it waits for the verdict as auto does.
+check "loads with only init_net, mode=force" insmod $LIB/xfrm_dst_acct.ko mode=force
+check "mode=force keeps the kernel's storage until the kernel is judged" \
+	state_is kernel any init
+check "the third namespace is made" $IP netns add third
+check "affected=yes, mode=force" test "$(cat $PARAMS/affected)" = yes
+check "mode=force owns every namespace's storage once judged" state_is own any init third
+check "init_net's storage was seeded as shared storage is: from zero" \
+	sh -c "dmesg | grep 'own storage installed in' | tail -n 1 | grep 'installed in 2 counters.*; 2 left shared storage'"
+check "unloads (mode=force)" rmmod xfrm_dst_acct
+$IP netns del third
 echo "attach: $failures failures"
 [ "$failures" -eq 0 ]
