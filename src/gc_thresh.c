@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gc_thresh policy (raise_gc_thresh=1): set every namespace's xfrm4 and
- * xfrm6 gc_thresh to INT_MAX, as upstream does since 4.14, new namespaces
+ * xfrm6 gc_thresh to INT_MAX (upstream's default in 4.4 to 4.13; 1024
+ * up to 3.12, 32768 in 3.13 to 4.3 and again from 4.14), new namespaces
  * and IPv6 set up after the load included.  With the flow
  * cache up to 4096 xfrm dst entries per CPU can exist, so any gc_thresh
  * below 2 * 4096 * CPUs fails by design, and garbage collection frees no

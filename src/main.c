@@ -3,10 +3,13 @@
  * xfrm_dst_acct: give every network namespace its own percpu storage for
  * the xfrm dst_ops entry counters (IPv4 and IPv6).
  *
- * On kernels 3.10 to 4.3 without the upstream fix, each namespace's xfrm
- * dst_ops is a struct copy of one template and shares the template's
- * per-CPU slots, so dst entry counts leak from one namespace to another
- * until one passes 2 * gc_thresh and its IPsec stops working.
+ * On kernels 2.6.37 to 4.3 without the upstream fix a8a572a6b5f2 (in 4.4
+ * and stable 3.12.54, 3.18.27, 4.1.17, 4.3.5), and on RHEL/CentOS 7.0 to
+ * 7.2, each namespace's xfrm dst_ops is a struct copy of one template and
+ * shares the template's per-CPU slots, so dst entry counts leak from one
+ * namespace to another until one passes 2 * gc_thresh and its IPsec stops
+ * working.  Whether this kernel does is decided at run time: namespaces
+ * sharing one storage.
  */
 
 #include <linux/init.h>

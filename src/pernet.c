@@ -459,10 +459,12 @@ unsigned int xda_owned_namespaces(void)
 /*
  * ipv6.ko live after our load: take in the IPv6 copies.
  *
- * New namespaces: 3.10 .. 4.3 copy the IPv6 dst_ops in xfrm's own .init,
- * before ours.  Where ipv6.ko does it in a pernet .init of its own
- * (xfrm6_net_init(), 4.4 and later), an ipv6 loaded after us does it
- * after our .init, and its .exit (dst_entries_destroy()) runs before our
+ * New namespaces: without the fix a8a572a6b5f2 (2.6.37 to 4.3, RHEL 7.0
+ * to 7.2) xfrm's own .init (xfrm_dst_ops_init()) copies the IPv6 dst_ops,
+ * before ours.  The fix moved that into a pernet .init of ipv6.ko's own
+ * (xfrm6_net_init(): 4.4 and later, stable 3.12.54, 3.18.27, 4.1.17,
+ * 4.3.5, RHEL 7.3 and later), so an ipv6 loaded after us does it after
+ * our .init, and its .exit (dst_entries_destroy()) runs before our
  * .exit.  xda_ipv6_late_ops, registered once ipv6 is live, run after
  * ipv6's .init and before its .exit: their .init takes the copy in while
  * the namespace is being set up, their .exit hands the IPv6 counter back

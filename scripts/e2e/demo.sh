@@ -31,9 +31,9 @@ intro() {
 xfrm-dst-acct demo
 ==================
 Every network namespace counts its IPsec (xfrm) route entries.  On the
-affected kernels (3.10 .. 4.3 without the upstream fix, modelled here on
-6.1) the namespaces share the per-CPU part of that counter, so entries made
-in one namespace are counted in another.  Once a namespace's count passes
+affected kernels (2.6.37 .. 4.3 without the upstream fix, RHEL 7.0 .. 7.2;
+modelled here on 6.1) the namespaces share the per-CPU part of that
+counter, so entries made in one namespace are counted in another.  Once a namespace's count passes
 2 * gc_thresh the kernel refuses it new entries and its IPsec stops.
 
 Four namespaces run IPsec to each other (IPv4 and IPv6): each pings the

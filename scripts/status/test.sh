@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Tests of scripts/xfrm-dst-acct-status: in the test VM against the real
 # /proc files (scripts/status/vm-scenario.sh, checked on the host by
-# scripts/status/check.py), and on the host under dash.
+# scripts/status/check.py), and on the host under dash and busybox sh.
 #
-# Usage: scripts/status/test.sh [-v]
+# Usage: scripts/status/test.sh [-v] [--host]
 #        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R scripts/status/test.sh [-v]
 #
 # VM runs (kernel, module mode):
@@ -15,7 +15,9 @@
 # it, judged as the stock or the affected kernel by what the module finds.
 #
 # -v prints every check, and the tool's outputs of each run (table, JSON,
-# Prometheus, doctor).  Ends with the line "N passed, N failed".
+# Prometheus, doctor).  --host runs only the host checks (dash, busybox
+# sh, shellcheck, doctor --release on real release strings): no VM.
+# Ends with the line "N passed, N failed".
 #
 # Environment:
 #   XDA_CACHE        cache of test kernels (see scripts/kernel/build.sh)
@@ -30,7 +32,14 @@ PY=/usr/bin/python3
 RUNS=${XDA_STATUS_RUNS:-"stock:auto affected:auto affected:off"}
 WORK=$(mktemp -d /tmp/xda-status-test.XXXXXX)
 VERBOSE=0
-[ "${1:-}" = -v ] && VERBOSE=1
+HOST_ONLY=0
+for arg in "$@"; do
+	case $arg in
+	-v) VERBOSE=1 ;;
+	--host) HOST_ONLY=1 ;;
+	*) echo "usage: $0 [-v] [--host]" >&2; exit 2 ;;
+	esac
+done
 
 cleanup() {
 	if [ -n "${XDA_STATUS_KEEP:-}" ]; then
@@ -118,7 +127,7 @@ run_vm() {	# run_vm KERNEL MODE: on a kernel prepared by main
 
 host_checks() {
 	local out rc
-	echo "== host: the tool under dash, shellcheck"
+	echo "== host: the tool under dash and busybox sh, shellcheck"
 	if command -v shellcheck >/dev/null; then
 		if shellcheck -s sh "$TOOL" "$ROOT/scripts/status/vm-scenario.sh"; then
 			count "host: shellcheck -s sh, no finding" OK
@@ -131,6 +140,12 @@ host_checks() {
 		count "host: dash: --help" OK
 	else
 		count "host: dash: --help" FAIL
+	fi
+	doctor_releases dash
+	if command -v busybox >/dev/null; then
+		doctor_releases "busybox sh"
+	else
+		count "host: busybox found (for doctor --release under busybox sh)" FAIL
 	fi
 	# This machine's kernel does not have the module loaded.
 	if [ -e /sys/module/xfrm_dst_acct ]; then
@@ -174,10 +189,12 @@ doctor_by_version() {
 	fi
 	# release|exit status|patterns the output must hold (";" between them)
 	for case in \
-		"4.2.0-28-generic|1|Linux 4.2 is in the affected range 3.10 to 4.3;Could not tell whether it did;modprobe xfrm_dst_acct;TOO LOW: below;nsenter --net=/proc/$holder/ns/net sysctl -w net.ipv4.xfrm4_gc_thresh=2147483647    # sleep" \
-		"3.2.0-4-amd64|1|predates per-namespace xfrm dst_ops;TOO LOW: below" \
-		"4.9.0-8-amd64|1|has the upstream fix (Linux 4.4);with a flow cache;TOO LOW: below" \
-		"6.1.0-56-amd64|0|has the upstream fix (Linux 4.4);no flow cache (gone in 4.14);(no effect on this kernel);nothing to change."
+		"4.2.0-28-generic|1|kernel 4.2.0-28-generic: unknown;Could not tell whether it has the fix;modprobe xfrm_dst_acct;TOO LOW: below;nsenter --net=/proc/$holder/ns/net sysctl -w net.ipv4.xfrm4_gc_thresh=2147483647    # sleep" \
+		"3.2.0-4-amd64|1|kernel 3.2.0-4-amd64: unknown;The 3.2 branch never got the fix.;TOO LOW: below" \
+		"3.10.0-327.el7.x86_64|1|kernel 3.10.0-327.el7.x86_64: affected;Default gc_thresh: 1024 (RHEL 7.0 to 7.2).;modprobe xfrm_dst_acct;TOO LOW: below" \
+		"2.6.36|1|kernel 2.6.36: not affected;Linux 2.6.36 is older than 2.6.37;with a flow cache;TOO LOW: below" \
+		"4.9.0-8-amd64|1|kernel 4.9.0-8-amd64: not affected;Linux 4.9 has the upstream fix a8a572a6b5f2 (mainline 4.4).;with a flow cache;TOO LOW: below" \
+		"6.1.0-56-amd64|0|Linux 6.1 has the upstream fix a8a572a6b5f2 (mainline 4.4).;no flow cache (gone in 4.14);(no effect on this kernel);nothing to change."
 	do
 		IFS='|' read -r rel want pat <<<"$case"
 		printf '#!/bin/sh\necho %s\n' "$rel" >"$fake/uname"
@@ -190,7 +207,7 @@ doctor_by_version() {
 			grep -qF -- "$p" <<<"$out" || { ok=FAIL; echo "   missing: $p"; }
 		done <<<"$pat;"
 		[ "$ok" = OK ] || echo "$out" | sed 's/^/   | /'
-		count "host: dash: doctor on Linux ${rel%%-*} (exit $want)" $ok
+		count "host: dash: doctor on Linux $rel (exit $want)" $ok
 		if [ "$VERBOSE" = 1 ] && [ "${rel%%.*}" = 4 ] && [ "${rel#4.2}" != "$rel" ]; then
 			echo "$out" | sed 's/^/    /'
 		fi
@@ -199,12 +216,101 @@ doctor_by_version() {
 	wait "$holder" 2>/dev/null
 }
 
+# doctor --release R: the verdict line and a key phrase of the reasons
+# for real release strings, under SHELL (dash, or busybox sh with its
+# own awk).  No module, no namespace and no VM needed.
+doctor_releases() {
+	local sh=$1 case rel want pat out joined rc ok name cmd
+	read -ra cmd <<<"$sh"
+	# release|verdict|phrases of the reasons (";" between them)
+	for case in \
+		"2.6.36|not affected|older than 2.6.37" \
+		"2.6.37|affected|The 2.6.37 branch never got the fix." \
+		"3.2.71|affected|The 3.2 branch never got the fix." \
+		"3.10.108|affected|The 3.10 branch never got the fix.;fails at 2 * gc_thresh = 65536 xfrm dst entries" \
+		"3.12.53|affected|The 3.12 stable branch has the fix from 3.12.54 on." \
+		"3.12.54|not affected|the 3.12 stable branch carries it from 3.12.54 on." \
+		"3.18.26|affected|The 3.18 stable branch has the fix from 3.18.27 on." \
+		"3.18.27|not affected|the 3.18 stable branch carries it from 3.18.27 on." \
+		"4.1.16|affected|The 4.1 stable branch has the fix from 4.1.17 on." \
+		"4.1.17|not affected|the 4.1 stable branch carries it from 4.1.17 on." \
+		"4.2.8|affected|The 4.2 branch never got the fix.;Flow cache: yes" \
+		"4.3.4|affected|The 4.3 stable branch has the fix from 4.3.5 on." \
+		"4.3.5|not affected|the 4.3 stable branch carries it from 4.3.5 on." \
+		"4.4.0|not affected|Linux 4.4 has the upstream fix a8a572a6b5f2;Default gc_thresh: 2147483647 (INT_MAX, upstream 4.4 to 4.13)." \
+		"4.14.0|not affected|Flow cache: no (gone in 4.14);Default gc_thresh: 32768 (upstream from 4.14)." \
+		"6.1.0|not affected|Linux 6.1 has the upstream fix;Flow cache: no" \
+		"3.10.0-123.el7.x86_64|affected|RHEL/CentOS 7.0 kernel;Default gc_thresh: 1024 (RHEL 7.0 to 7.2).;fails at 2 * gc_thresh = 2048" \
+		"3.10.0-327.el7.x86_64|affected|RHEL/CentOS 7.2 kernel;Default gc_thresh: 1024 (RHEL 7.0 to 7.2).;fails at 2 * gc_thresh = 2048" \
+		"3.10.0-514.el7.x86_64|not affected|RHEL/CentOS 7.3 kernel: 7.3 (3.10.0-514.el7) and later carry the fix" \
+		"3.10.0-1160.el7.x86_64|not affected|RHEL/CentOS 7.9 kernel" \
+		"4.2.0-28-generic|unknown|is a distribution or local build;its base release is affected upstream;may have backported the fix;modprobe xfrm_dst_acct mode=off;/sys/module/xfrm_dst_acct/parameters/affected" \
+		"3.16.0-4-amd64|unknown|is a distribution or local build;The 3.16 branch never got the fix.;modprobe xfrm_dst_acct mode=off" \
+		"3.8.13-118.el7uek.x86_64|unknown|is a distribution or local build"
+	do
+		IFS='|' read -r rel want pat <<<"$case"
+		out=$("${cmd[@]}" "$TOOL" doctor --release "$rel" 2>&1)
+		rc=$?
+		# The reasons are wrapped: look for the phrases in one line.
+		joined=$(sed 's/^ *//' <<<"$out" | tr '\n' ' ')
+		ok=OK
+		grep -qxF "kernel $rel: $want" <<<"$out" || { ok=FAIL; echo "   missing: kernel $rel: $want"; }
+		[ "$(grep -c '^kernel ' <<<"$out")" = 1 ] || { ok=FAIL; echo "   not one verdict line"; }
+		case $want in
+		"not affected") [ $rc = 0 ] || { ok=FAIL; echo "   exit $rc, not 0"; } ;;
+		*) [ $rc = 1 ] || { ok=FAIL; echo "   exit $rc, not 1"; } ;;
+		esac
+		while IFS= read -r -d ';' p; do
+			grep -qF -- "$p" <<<"$joined" || { ok=FAIL; echo "   missing: $p"; }
+		done <<<"$pat;"
+		[ "$ok" = OK ] || echo "$out" | sed 's/^/   | /'
+		count "host: $sh: doctor --release $rel: $want" $ok
+		if [ "$VERBOSE" = 1 ]; then
+			echo "$out" | sed 's/^/    /'
+		fi
+	done
+	# A fleet: several releases after one --release and a second
+	# --release; one verdict each, in order; exit 1 (one is affected).
+	name="host: $sh: doctor --release, three releases: three verdicts, exit 1"
+	out=$("${cmd[@]}" "$TOOL" doctor --release 4.1.16 4.4.0 --release=3.10.0-514.el7.x86_64 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$(grep '^kernel ' <<<"$out" | tr '\n' '|')" = \
+		"kernel 4.1.16: affected|kernel 4.4.0: not affected|kernel 3.10.0-514.el7.x86_64: not affected|" ]; then
+		count "$name" OK
+	else
+		echo "$out" | sed 's/^/   | /'
+		count "$name" FAIL
+	fi
+	# Not a release: a clear error on stderr, no verdict, exit 2.
+	for rel in not-a-kernel 4.x "" 2.6; do
+		name="host: $sh: doctor --release '$rel': error, exit 2"
+		out=$("${cmd[@]}" "$TOOL" doctor --release "$rel" 2>&1 >/dev/null)
+		rc=$?
+		if [ $rc = 2 ] && grep -qF "not a kernel release: \"$rel\"" <<<"$out" &&
+			[ -z "$("${cmd[@]}" "$TOOL" doctor --release "$rel" 2>/dev/null)" ]; then
+			count "$name" OK
+		else
+			echo "   exit $rc: $out"
+			count "$name" FAIL
+		fi
+	done
+	out=$("${cmd[@]}" "$TOOL" --release 4.1.16 2>&1)
+	rc=$?
+	if [ $rc = 2 ] && grep -qF -- "--release goes with doctor" <<<"$out"; then
+		count "host: $sh: --release without doctor: usage error, exit 2" OK
+	else
+		echo "   exit $rc: $out"
+		count "host: $sh: --release without doctor: usage error, exit 2" FAIL
+	fi
+}
+
 main() {
 	local variant run mode start=$SECONDS runs=$RUNS
 	"$ROOT/scripts/deps.sh" >&2 || exit 1
 	deps || exit 1
 	host_checks
-	[ -n "${KERNEL:-}" ] && runs=user:auto
+	[ "$HOST_ONLY" = 1 ] && runs=
+	[ -n "${KERNEL:-}" ] && [ "$HOST_ONLY" = 0 ] && runs=user:auto
 	for variant in $(echo "$runs" | tr ' ' '\n' | cut -d: -f1 | uniq); do
 		kernel_use "$variant"
 		if ! kernel_build_module "$WORK/build-$variant"; then
