@@ -246,6 +246,9 @@ def check_paths(where, line, findings):
 findings = []
 for name in files:
     path = name if os.path.isabs(name) else os.path.join(root, name)
+    if not os.path.isfile(path):
+        findings.append('%s: no such file' % name)
+        continue
     text = read(path)
     for lineno, frag in code_fragments(name, text):
         check_make('%s:%d' % (name, lineno), frag, findings)
