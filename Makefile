@@ -16,7 +16,8 @@
 #   make test-status  the status tool's suite (scripts/status/test.sh)
 #   make clean
 #
-# Every target that boots a kernel also takes the one you point at:
+# test, e2e, bench, torture, faults and test-status also take the kernel
+# you point at (demo, debug and ipv6m do not yet run on it):
 #   make e2e KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=dir]
 # Each target runs one script (named below); ARGS="..." is passed to it,
 # and SHORT=1 passes --short (make e2e: the runs of make test):
