@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 #   make              build against the running kernel (or KDIR=...)
-#   make check        sparse (C=2) and checkpatch --strict: zero findings
+#   make check        sparse (C=2), checkpatch --strict and the docs check: zero findings
 #   make test         everything CI runs; ends with "N passed, N failed"
 #   make newer        the 6.12 PREEMPT and PREEMPT_RT test kernels, Debian's 6.12 images
 #   make demo         the defect and the fix side by side, in a VM
@@ -12,13 +12,25 @@
 #   make faults       every allocation of load and netns creation failed in turn
 #   make ipv6m        IPv6 built as a module, loaded before and after this one
 #   make deb          xfrm-dst-acct-dkms_<version>_all.deb in out/
+#   make deb-roundtrip  make deb, then install and purge it (as root)
+#   make test-status  the status tool's suite (scripts/status/test.sh)
 #   make clean
 #
-# Every target that boots a kernel also takes the one you point at:
+# test, e2e, bench, torture, faults and test-status also take the kernel
+# you point at (demo, debug and ipv6m do not yet run on it):
 #   make e2e KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=dir]
+# Each target runs one script (named below); ARGS="..." is passed to it,
+# and SHORT=1 passes --short (make e2e: the runs of make test):
+#   make e2e SHORT=1
+#   make e2e ARGS="stock:force affected:auto"
+#   make torture ARGS=affected
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+
+# What the scripts are given; not put into their environment.
+RUN_ARGS = $(if $(filter 1,$(SHORT)),--short) $(ARGS)
+unexport ARGS SHORT
 
 all: modules
 
@@ -31,42 +43,42 @@ clean:
 			kunit/.*.cmd Module.symvers modules.order
 
 check:
-	scripts/check.sh
+	scripts/check.sh $(RUN_ARGS)
 
 test:
-	scripts/test.sh
+	scripts/test.sh $(RUN_ARGS)
 
 newer:
-	scripts/test.sh --newer
+	scripts/test.sh --newer $(RUN_ARGS)
 
 demo:
-	scripts/e2e/demo.sh
+	scripts/e2e/demo.sh $(RUN_ARGS)
 
 e2e:
-	scripts/e2e/run.sh
+	scripts/e2e/run.sh $(RUN_ARGS)
 
 bench:
-	scripts/bench/run.sh
+	scripts/bench/run.sh $(RUN_ARGS)
 
 torture:
-	scripts/torture/run.sh
+	scripts/torture/run.sh $(RUN_ARGS)
 
 debug:
-	scripts/torture/debug-suites.sh
+	scripts/torture/debug-suites.sh $(RUN_ARGS)
 
 faults:
-	scripts/torture/faults.sh
+	scripts/torture/faults.sh $(RUN_ARGS)
 
 ipv6m:
-	scripts/torture/ipv6m.sh
+	scripts/torture/ipv6m.sh $(RUN_ARGS)
 
 deb:
-	scripts/deb/build.sh
+	scripts/deb/build.sh $(RUN_ARGS)
 
 deb-roundtrip: deb
 	scripts/deb/roundtrip.sh
 
 test-status:
-	scripts/status/test.sh
+	scripts/status/test.sh $(RUN_ARGS)
 
 .PHONY: all modules clean check test newer demo e2e bench torture debug faults ipv6m deb deb-roundtrip test-status

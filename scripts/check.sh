@@ -1,6 +1,8 @@
 #!/bin/bash
-# make check: sparse (C=2) and checkpatch --strict on every source file.
-# Zero findings is the bar; exits 1 on any.
+# make check: sparse (C=2) and checkpatch --strict on every source file,
+# and the docs check (scripts/check-docs.sh: every make target, make
+# option and path the docs show exists).  Zero findings is the bar;
+# exits 1 on any.
 #
 # sparse runs twice: against Debian's headers (the distro build) and
 # against the stock test kernel, which has KUnit and so also builds the
@@ -54,6 +56,21 @@ checkpatch() {
 	findings=$((findings + n))
 }
 
+# docs_check: every make target, make option and path the docs show must
+# exist (scripts/check-docs.sh); one finding per line it prints.
+docs_check() {
+	local out n status
+
+	out=$("$ROOT/scripts/check-docs.sh")
+	status=$?
+	[ -n "$out" ] && echo "$out"
+	n=$(printf '%s' "$out" | grep -c .)
+	# A check that failed without saying why still counts.
+	[ "$status" -ne 0 ] && [ "$n" -eq 0 ] && n=1
+	echo "docs: $n"
+	findings=$((findings + n))
+}
+
 "$ROOT/scripts/deps.sh" || exit 1
 # Building (or finding) the stock kernel also unpacks the kernel source.
 stock=$("$ROOT/scripts/kernel/build.sh" stock | tail -n 1) || exit 1
@@ -61,6 +78,7 @@ KDIR=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)}
 sparse_against debian "$KDIR"
 sparse_against stock "$stock"
 checkpatch
+docs_check
 rm -rf "$WORK"
 echo "check: $findings findings"
 [ "$findings" -eq 0 ]

@@ -44,7 +44,7 @@
 #
 # Then the operator's side: the DKMS round trip, the Debian package (build,
 # lintian, install, purge) and the status tool's suite (scripts/status/);
-# the seed's IPsec scenario, `make e2e --short` (stock, the affected model
+# the seed's IPsec scenario, `make e2e SHORT=1` (stock, the affected model
 # without the repair, with it, and loaded while the traffic runs, and
 # Debian's 6.12 image); and Debian's 6.1 image given the way an operator
 # gives a kernel, `KERNEL=... MODULES=... scripts/e2e/run.sh`.
