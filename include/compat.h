@@ -85,13 +85,21 @@
 	spin_unlock_irqrestore(&(fbc)->lock, flags)
 #endif
 
-/* READ_ONCE() and WRITE_ONCE() since 3.19; ACCESS_ONCE() before. */
+/*
+ * READ_ONCE() and WRITE_ONCE() since 3.19; ACCESS_ONCE() before.  3.18.y
+ * (3.18.140 include/linux/compiler.h:261) and RHEL 7 (3.10.0-327.el7
+ * include/linux/compiler.h:234) have them backported: being macros, they
+ * are found without a version test (likewise MODULE_SOFTDEP() below).
+ */
 #ifndef READ_ONCE
 #define READ_ONCE(x) ACCESS_ONCE(x)
 #define WRITE_ONCE(x, val) (ACCESS_ONCE(x) = (val))
 #endif
 
-/* MODULE_SOFTDEP() since 3.12; the modinfo tag it writes is the same. */
+/*
+ * MODULE_SOFTDEP() since 3.12, and in RHEL 7 (3.10.0-327.el7
+ * include/linux/module.h:103); the modinfo tag it writes is the same.
+ */
 #ifndef MODULE_SOFTDEP
 #define MODULE_SOFTDEP(dep) MODULE_INFO(softdep, dep)
 #endif
