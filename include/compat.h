@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every difference between the kernels this module supports (3.10 to 6.x)
- * lives here, so that the rest of the code is written against one API.
- * Each shim names the release that changed the interface.
+ * Every difference between the kernels this module supports (2.6.37, the
+ * first release whose namespaces share the xfrm dst counter storage, to
+ * 6.x) lives here, so that the rest of the code is written against one
+ * API.  Each shim names the release that changed the interface.
  *
  * Which branches run where.  CI (make test) boots 6.1 (the test kernels
  * and Debian's) and Debian's 6.12, and runs the KUnit suites a second
@@ -16,7 +17,9 @@
  * single_open_net() (before 4.18; 6.1 no longer exports it),
  * get_online_cpus() (before 4.13), the 6.13 string namespaces, and the
  * refusal without CONFIG_TASKS_RCU.  `make e2e` with KERNEL= on a 3.10
- * and a 4.1 kernel runs the first five.
+ * and a 4.1 kernel runs the first five.  The IS_ENABLED() of 3.4 (before
+ * 3.4) and the spinlock_t counter lock (before 3.2) are only compiled,
+ * W=1, against the public 2.6.37 .. 4.4 trees of the README's build table.
  */
 #ifndef XFRM_DST_ACCT_COMPAT_H
 #define XFRM_DST_ACCT_COMPAT_H
@@ -30,6 +33,32 @@
 #include <net/net_namespace.h>
 
 /*
+ * IS_ENABLED() and IS_MODULE() since 3.1 ("kconfig: Introduce
+ * IS_ENABLED(), IS_BUILTIN() and IS_MODULE()"), first on __enabled_CONFIG_*
+ * macros that autoconf.h defines only for the kernel's own symbols
+ * (3.1.10 and 3.2.71 include/linux/kconfig.h:16-17), so that a symbol the
+ * kernel does not know, CONFIG_KUNIT here, trips -Wundef.  Since 3.4
+ * ("kconfig: fix IS_ENABLED to not require all options to be defined")
+ * they work for any name.  Before 3.4, their 3.4 form (3.4.113
+ * include/linux/kconfig.h:19-44).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(3, 4, 0)
+#undef IS_ENABLED
+#undef IS_MODULE
+#define XDA_ARG_PLACEHOLDER_1 0,
+#define xda_config_enabled(cfg) xda_config_enabled_(cfg)
+#define xda_config_enabled_(value) \
+	xda_config_enabled__(XDA_ARG_PLACEHOLDER_##value)
+#define xda_config_enabled__(arg1_or_junk) \
+	xda_config_enabled___(arg1_or_junk 1, 0)
+#define xda_config_enabled___(ignored, val, ...) val
+#define IS_MODULE(CONFIG_option) xda_config_enabled(CONFIG_option##_MODULE)
+#define IS_ENABLED(CONFIG_option) \
+	(xda_config_enabled(CONFIG_option) || \
+	 xda_config_enabled(CONFIG_option##_MODULE))
+#endif
+
+/*
  * Without CONFIG_SMP a percpu_counter is a plain s64 with no per-CPU slots,
  * so there is no storage to share and nothing to repair.
  */
@@ -39,13 +68,38 @@
 #define XDA_HAVE_PERCPU_SLOTS 0
 #endif
 
-/* READ_ONCE() and WRITE_ONCE() since 3.19; ACCESS_ONCE() before. */
+/*
+ * percpu_counter's lock is a raw_spinlock_t since 3.2 (3.2.71
+ * include/linux/percpu_counter.h:19), a spinlock_t before (same line in
+ * 3.1.10, 3.0.86 and 2.6.37).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(3, 2, 0)
+#define xda_fbc_lock_irqsave(fbc, flags) \
+	raw_spin_lock_irqsave(&(fbc)->lock, flags)
+#define xda_fbc_unlock_irqrestore(fbc, flags) \
+	raw_spin_unlock_irqrestore(&(fbc)->lock, flags)
+#else
+#define xda_fbc_lock_irqsave(fbc, flags) \
+	spin_lock_irqsave(&(fbc)->lock, flags)
+#define xda_fbc_unlock_irqrestore(fbc, flags) \
+	spin_unlock_irqrestore(&(fbc)->lock, flags)
+#endif
+
+/*
+ * READ_ONCE() and WRITE_ONCE() since 3.19; ACCESS_ONCE() before.  3.18.y
+ * (3.18.140 include/linux/compiler.h:261) and RHEL 7 (3.10.0-327.el7
+ * include/linux/compiler.h:234) have them backported: being macros, they
+ * are found without a version test (likewise MODULE_SOFTDEP() below).
+ */
 #ifndef READ_ONCE
 #define READ_ONCE(x) ACCESS_ONCE(x)
 #define WRITE_ONCE(x, val) (ACCESS_ONCE(x) = (val))
 #endif
 
-/* MODULE_SOFTDEP() since 3.12; the modinfo tag it writes is the same. */
+/*
+ * MODULE_SOFTDEP() since 3.12, and in RHEL 7 (3.10.0-327.el7
+ * include/linux/module.h:103); the modinfo tag it writes is the same.
+ */
 #ifndef MODULE_SOFTDEP
 #define MODULE_SOFTDEP(dep) MODULE_INFO(softdep, dep)
 #endif

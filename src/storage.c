@@ -246,7 +246,7 @@ static void xda_slot_install(struct xda_slot *slot)
 	struct percpu_counter *fbc = slot->fbc;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&fbc->lock, flags);
+	xda_fbc_lock_irqsave(fbc, flags);
 	if (slot->kernel_shared) {
 		slot->handed_sum = 0;
 		slot->attach_value = fbc->count;
@@ -259,7 +259,7 @@ static void xda_slot_install(struct xda_slot *slot)
 	slot->own = slot->spare;
 	slot->spare = NULL;
 	fbc->counters = slot->own;
-	raw_spin_unlock_irqrestore(&fbc->lock, flags);
+	xda_fbc_unlock_irqrestore(fbc, flags);
 
 	raw_spin_lock(&xda_owned_lock);
 	list_add(&slot->owned_node, &xda_owned_slots);
@@ -282,14 +282,14 @@ static void xda_slot_restore(struct xda_slot *slot)
 	list_del_init(&slot->owned_node);
 	raw_spin_unlock(&xda_owned_lock);
 
-	raw_spin_lock_irqsave(&fbc->lock, flags);
+	xda_fbc_lock_irqsave(fbc, flags);
 	slot->handed_sum = xda_storage_sum(slot->own);
 	value = fbc->count + slot->handed_sum;
 	if (!slot->kernel_shared)
 		xda_storage_fold_offline(slot->kernel_storage);
 	fbc->counters = slot->kernel_storage;
 	fbc->count = value - xda_storage_sum(slot->kernel_storage);
-	raw_spin_unlock_irqrestore(&fbc->lock, flags);
+	xda_fbc_unlock_irqrestore(fbc, flags);
 
 	slot->spare = slot->own;
 	slot->own = NULL;
@@ -306,11 +306,11 @@ static void xda_slot_fold_late(struct xda_slot *slot, s32 __percpu *old)
 	unsigned long flags;
 	s64 sum;
 
-	raw_spin_lock_irqsave(&fbc->lock, flags);
+	xda_fbc_lock_irqsave(fbc, flags);
 	sum = xda_storage_sum(old);
 	fbc->count += sum - slot->handed_sum;
 	slot->handed_sum = sum;
-	raw_spin_unlock_irqrestore(&fbc->lock, flags);
+	xda_fbc_unlock_irqrestore(fbc, flags);
 }
 
 /* For a counter in a namespace still being set up: nothing can add yet. */
@@ -423,14 +423,14 @@ void xda_slot_retire_begin(struct xda_slot *slot)
 	raw_spin_unlock(&xda_owned_lock);
 
 	xda_cpus_read_lock();
-	raw_spin_lock_irqsave(&fbc->lock, flags);
+	xda_fbc_lock_irqsave(fbc, flags);
 	/* Private slots were left untouched: keep the value continuous. */
 	if (!slot->kernel_shared) {
 		xda_storage_fold_offline(slot->kernel_storage);
 		fbc->count -= xda_storage_sum(slot->kernel_storage);
 	}
 	WRITE_ONCE(fbc->counters, slot->kernel_storage);
-	raw_spin_unlock_irqrestore(&fbc->lock, flags);
+	xda_fbc_unlock_irqrestore(fbc, flags);
 	xda_cpus_read_unlock();
 	slot->retiring = true;
 }
@@ -442,9 +442,9 @@ void xda_slot_retire_end(struct xda_slot *slot)
 	struct percpu_counter *fbc = slot->fbc;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&fbc->lock, flags);
+	xda_fbc_lock_irqsave(fbc, flags);
 	fbc->count += xda_storage_sum(slot->own);
-	raw_spin_unlock_irqrestore(&fbc->lock, flags);
+	xda_fbc_unlock_irqrestore(fbc, flags);
 
 	xda_storage_free(slot->own);
 	slot->own = NULL;
@@ -467,11 +467,11 @@ void xda_fold_dead_cpu(unsigned int cpu)
 
 	raw_spin_lock(&xda_owned_lock);
 	list_for_each_entry(slot, &xda_owned_slots, owned_node) {
-		raw_spin_lock_irqsave(&slot->fbc->lock, flags);
+		xda_fbc_lock_irqsave(slot->fbc, flags);
 		pcount = per_cpu_ptr(slot->own, cpu);
 		slot->fbc->count += *pcount;
 		*pcount = 0;
-		raw_spin_unlock_irqrestore(&slot->fbc->lock, flags);
+		xda_fbc_unlock_irqrestore(slot->fbc, flags);
 	}
 	raw_spin_unlock(&xda_owned_lock);
 }
