@@ -46,10 +46,13 @@ MUTATIONS=(
 ||kunit prepare_failure_changes_nothing load_failure_changes_nothing"
 	"affected|no-attach-retry|src/pernet.c|	xda_attach_owed = owed;
 ||attach init_net has its own storage once the next namespace is made"
+	"affected|force-without-verdict|src/pernet.c|		return xda_verdict[f] != XDA_UNKNOWN;|		return true;|attach mode=force keeps the kernel's storage until the kernel is judged"
 	"preempt|no-wait-for-preempted|include/compat.h|	synchronize_rcu_tasks();	/* preempted adders */
 ||kunit preempted_adder_is_counted"
 	"ipv6m|no-ipv6-late-exit|src/pernet.c|	.exit = xda_net_exit_ipv6_late,
 ||ipv6m no counter destroyed while the module owned its storage"
+	"ipv6m|no-take-out|src/pernet.c|		xda_slot_take_out(&xn->slot[XDA_IPV6]);
+||ipv6m no destroyed counter given storage again"
 	"ipv6m|ipv6-late-init-installs|src/pernet.c|		if (!xda_ipv6_late_registering)
 |		if (true)
 |ipv6m IPv6 counters in use get their storage with every CPU held"

@@ -18,6 +18,10 @@
 # order=after is the case of 4.4 .. 5.2 kernels where ipv6's xfrm6 exit
 # (dst_entries_destroy()) runs before the module's .exit: a namespace is
 # destroyed, and the console log and kmemleak must stay clean.
+# Then one race with the late IPv6 operations per kernel (run_race):
+# stock, .exit path: an owed attach retried while a dying namespace's IPv6
+# counter is destroyed (ipv6m-owed-scenario.sh); affected: ipv6.ko loaded
+# with init_net alone (ipv6m-alone-scenario.sh).
 # Then, on the default kernels, scripts/teeth.sh ipv6m takes those two
 # fixes apart (the late ops' exit; installing counters in use only with
 # every CPU held) and requires the checks guarding them to fail.
@@ -84,8 +88,38 @@ run_variant() {	# run_variant KERNEL
 			echo "ipv6m: kernel=$variant path=$path order=$order mode=$mode checks=$ok/$total" \
 				"kunit=$1/$(($1 + $2 + $3)) reports=$reports"
 		done
+		run_race "$dir" "$path" "$mode" || status=1
 	done
 	return $status
+}
+
+# run_race DIR PATH MODE: the scenario of this kernel, path and mode that
+# races the late IPv6 operations (see the scenarios' headers):
+#   owed   mode=force, the .exit path: an owed attach retried while a
+#          dying namespace's IPv6 counter is already destroyed
+#   alone  mode=auto, pre_exit: ipv6.ko loaded with init_net alone
+run_race() {
+	local dir=$1 path=$2 mode=$3 race log total ok
+	case $mode:$path in
+	force:exit_batch) race=owed ;;
+	auto:pre_exit) race=alone ;;
+	*) return 0 ;;
+	esac
+	log=$dir/$race.log
+	echo "== $K_NAME, $path: $race" >&2
+	kernel_initramfs "$dir/$race.cpio.gz" \
+		"$ROOT/scripts/torture/ipv6m-$race-scenario.sh" "$dir/build/xfrm_dst_acct.ko" \
+		"$dir/build/kunit/xfrm_dst_acct_test.ko" \
+		"$dir/build/kunit/xfrm_dst_acct_exit_watch.ko" "$K_BUILD/net/ipv6/ipv6.ko"
+	kernel_boot "$dir/$race.cpio.gz" "$log"
+	grep -aE '^(check: |    |taken_after)' "$log" | sed 's/^/   /' >&2
+	total=$(grep -ac '^check: ' "$log")
+	ok=$(grep -ac '^check: .*: ok$' "$log")
+	[ "$BOOT_REPORTS" = 0 ] || head -n 80 "$log.check" >&2
+	echo "ipv6m: kernel=$K_NAME path=$path scenario=$race mode=$mode checks=$ok/$total" \
+		"reports=$BOOT_REPORTS"
+	[ "$total" -gt 0 ] && [ "$ok" = "$total" ] && [ "$BOOT_OK" = 1 ] &&
+		[ "$BOOT_REPORTS" = 0 ]
 }
 
 main() {
