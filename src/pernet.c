@@ -79,7 +79,7 @@ EXPORT_SYMBOL_IF_KUNIT(xda_verdict_of);
  * it is held from then on: __symbol_get() of a symbol of its own succeeds
  * only for a live module (strong_try_module_get()) and takes the
  * reference.  inet6_sk_rebuild_header() is exported GPL in
- * net/ipv6/af_inet6.c from 3.10 to 6.x.
+ * net/ipv6/af_inet6.c from 2.6.37 (there at :690) to 6.x.
  */
 #define XDA_IPV6_ANCHOR "inet6_sk_rebuild_header"
 
