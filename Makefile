@@ -12,7 +12,9 @@
 #   make faults       every allocation of load and netns creation failed in turn
 #   make ipv6m        IPv6 built as a module, loaded before and after this one
 #   make deb          xfrm-dst-acct-dkms_<version>_all.deb in out/
-#   make deb-roundtrip  make deb, then install and purge it (as root)
+#   make rpm          xfrm-dst-acct-dkms-<version>-1.noarch.rpm in out/ (EL hosts)
+#   make deb-roundtrip, make rpm-roundtrip
+#                     install, dkms status, remove (as root, one after the other)
 #   make test-status  the status tool's suite (scripts/status/test.sh)
 #   make clean
 #
@@ -78,7 +80,13 @@ deb:
 deb-roundtrip: deb
 	scripts/deb/roundtrip.sh
 
+rpm:
+	scripts/rpm/build.sh
+
+rpm-roundtrip: rpm
+	scripts/rpm/roundtrip.sh
+
 test-status:
 	scripts/status/test.sh $(RUN_ARGS)
 
-.PHONY: all modules clean check test newer demo e2e bench torture debug faults ipv6m deb deb-roundtrip test-status
+.PHONY: all modules clean check test newer demo e2e bench torture debug faults ipv6m deb deb-roundtrip rpm rpm-roundtrip test-status

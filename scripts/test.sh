@@ -43,7 +43,8 @@
 # stock debug kernel and the e2e scenario.)
 #
 # Then the operator's side: the DKMS round trip, the Debian package (build,
-# lintian, install, purge) and the status tool's suite (scripts/status/);
+# lintian, install, purge), the RPM (build, rpmlint, rpm -i, rpm -e) and
+# the status tool's suite (scripts/status/);
 # the seed's IPsec scenario, `make e2e SHORT=1` (stock, the affected model
 # without the repair, with it, and loaded while the traffic runs, and
 # Debian's 6.12 image); and Debian's 6.1 image given the way an operator
@@ -64,7 +65,7 @@
 #
 # Environment:
 #   XDA_CACHE      cache of kernels and sources (default /var/cache/xfrm-dst-acct)
-#   XDA_SKIP_DKMS  1: leave out the DKMS round trip
+#   XDA_SKIP_DKMS  1: leave out the DKMS, .deb and .rpm round trips
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -276,6 +277,15 @@ main() {
 				count "deb: make deb, lintian, install, purge" FAIL
 			fi
 			grep -E 'lintian|roundtrip:' "$WORK/deb.log" | sed 's/^/   /'
+			echo "== RPM: build, rpmlint, rpm -i, dkms status, rpm -e"
+			if "$ROOT/scripts/rpm/build.sh" >"$WORK/rpm.log" 2>&1 &&
+			   "$ROOT/scripts/rpm/roundtrip.sh" >>"$WORK/rpm.log" 2>&1; then
+				count "rpm: make rpm, rpmlint, rpm -i, dkms status, rpm -e" OK
+			else
+				cat "$WORK/rpm.log"
+				count "rpm: make rpm, rpmlint, rpm -i, dkms status, rpm -e" FAIL
+			fi
+			grep -E 'payload compressor|checked;|roundtrip:' "$WORK/rpm.log" | sed 's/^/   /'
 		fi
 		run_suite status "$ROOT/scripts/status/test.sh"
 		run_suite e2e "$ROOT/scripts/e2e/run.sh" --short

@@ -69,6 +69,31 @@ check_manuals() {
 	echo "deb/build.sh: manuals: no groff or man warning"
 }
 
+# What dpkg 1.17 and dkms 2.2 (Ubuntu 14.04, Debian 8) need: control
+# fields they know, both members compressed with gzip (dpkg reads
+# control.tar.xz from 1.17.6 on), and no dependency on dkms 3.
+check_old_hosts() {	# check_old_hosts DEB
+	local deb=$1 members fields depends
+	members=$(ar t "$deb" | tr '\n' ' ')
+	[ "$members" = "debian-binary control.tar.gz data.tar.gz " ] ||
+		die "members are not debian-binary, control.tar.gz, data.tar.gz: $members"
+	fields=$(dpkg-deb -f "$deb" | sed -n 's/^\([A-Za-z-]*\):.*/\1/p' | tr '\n' ' ')
+	for f in $fields; do
+		case $f in
+		Package|Source|Version|Architecture|Maintainer|Installed-Size|\
+		Depends|Recommends|Section|Priority|Description) ;;
+		*) die "control field $f: not checked against dpkg 1.17" ;;
+		esac
+	done
+	depends=$(dpkg-deb -f "$deb" Depends)
+	case $depends in
+	*"dkms (>= 3"*) die "Depends asks for dkms 3: $depends" ;;
+	esac
+	echo "deb/build.sh: members: $members(gzip, as dpkg 1.17.5 reads them)"
+	echo "deb/build.sh: control fields: $fields"
+	echo "deb/build.sh: Depends: $depends (dkms 2.2 of Ubuntu 14.04 and Debian 8 has common.postinst)"
+}
+
 assemble() {	# assemble DIR
 	local dir=$1 f
 	mkdir -p "$dir/scripts/deb" "$dir/scripts/man"
@@ -121,6 +146,7 @@ main() {
 	echo "deb/build.sh: $OUT/$DEB"
 	dpkg-deb --info "$OUT/$DEB" | sed -n 's/^ \(Package\|Version\|Architecture\|Depends\|Recommends\|Installed-Size\):/  \1:/p'
 	dpkg-deb --contents "$OUT/$DEB" | awk '{ print "  " $NF }'
+	check_old_hosts "$OUT/$DEB"
 
 	echo "deb/build.sh: lintian $DEB"
 	rc=0
