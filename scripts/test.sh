@@ -296,7 +296,11 @@ main() {
 	echo "== Summary"
 	printf '   %s\n' "${summary[@]}"
 	echo "   (skipped: $skipped; took $((SECONDS - start)) s)"
-	rm -rf "$WORK"
+	if [ "$failed" -eq 0 ]; then
+		rm -rf "$WORK"
+	else
+		echo "   (logs kept: $WORK)"
+	fi
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
