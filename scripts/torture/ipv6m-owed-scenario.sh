@@ -16,8 +16,8 @@
 #   2. ipv6.ko loads; the attach of the IPv6 counters in use fails for want
 #      of memory, and is owed;
 #   3. the witness holds every namespace exit for 3 s between xfrm6's exit
-#      and the module's; a is deleted and, while its exit is held, c is
-#      made, which retries the owed attach;
+#      and the module's; a is deleted and, once the witness has counted it
+#      in (its exit is held), c is made, which retries the owed attach;
 #   4. the witness must find no destroyed counter given storage again.
 . /lib/xda/scenario-lib.sh
 WATCH=/sys/module/xfrm_dst_acct_exit_watch/parameters
@@ -56,11 +56,12 @@ check "IPv6 counters keep the kernel's storage meanwhile" state_is kernel ipv6 i
 echo 3000 >$WATCH/hold_ms
 before=$(cat $WATCH/namespaces_dismantled)
 $IP netns del a
-# a's exits start at once in the background: the late IPv6 ops', then
-# xfrm6's, then the witness holds it.
-sleep 1
+# a's exits run in the background: the late IPv6 ops', xfrm6's, then the
+# witness's, which counts a in and holds it.
+check "the witness holds the dying namespace" dismantled $((before + 1))
 check "a namespace is made while another is dismantled" $IP netns add c
-check "the witness saw the namespace dismantled" dismantled $((before + 1))
+# The hold ends; the module's own exit for a runs.
+sleep 3
 echo "taken_after_destroy=$(cat $WATCH/taken_after_destroy)" \
 	"destroyed_while_owned=$(cat $WATCH/destroyed_while_owned)"
 check "no destroyed counter given storage again" \
