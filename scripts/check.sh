@@ -1,5 +1,7 @@
 #!/bin/bash
-# make check: sparse (C=2) and checkpatch --strict on every source file.
+# make check: sparse (C=2) and checkpatch --strict on every source file,
+# and the build matrix (scripts/kernel/matrix.sh: W=1 builds against
+# kernel trees configured as hosts may have them, one "build:" line each).
 # Zero findings is the bar; exits 1 on any.
 #
 # sparse runs twice: against Debian's headers (the distro build) and
@@ -54,6 +56,19 @@ checkpatch() {
 	findings=$((findings + n))
 }
 
+# matrix: the warnings of every "build:" line count (a configuration that
+# fails counts at least 1), and one more if matrix.sh stopped before its
+# closing "matrix:" line.
+matrix() {
+	local n
+
+	"$ROOT/scripts/kernel/matrix.sh" -s "$ROOT" | tee "$WORK/matrix"
+	n=$(sed -n 's/^build: .* warnings=\([0-9]*\)$/\1/p' "$WORK/matrix" |
+		awk '{ n += $1 } END { print n + 0 }')
+	grep -q '^matrix: ' "$WORK/matrix" || n=$((n + 1))
+	findings=$((findings + n))
+}
+
 "$ROOT/scripts/deps.sh" || exit 1
 # Building (or finding) the stock kernel also unpacks the kernel source.
 stock=$("$ROOT/scripts/kernel/build.sh" stock | tail -n 1) || exit 1
@@ -61,6 +76,7 @@ KDIR=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)}
 sparse_against debian "$KDIR"
 sparse_against stock "$stock"
 checkpatch
+matrix
 rm -rf "$WORK"
 echo "check: $findings findings"
 [ "$findings" -eq 0 ]
