@@ -97,7 +97,7 @@ static bool xda_family_ready(enum xda_family family)
 static void xda_ipv6_release(void)
 {
 	if (xda_ipv6_held)
-		__symbol_put(XDA_IPV6_ANCHOR);
+		xda_symbol_put(XDA_IPV6_ANCHOR);
 	xda_ipv6_held = false;
 }
 #else
