@@ -183,14 +183,16 @@ undefined_symbols() {
 		done | sort -u)
 }
 
-# count_findings DIR EXPORTS: print the lines that count, then their number.
+# count_findings DIR EXPORTS: print the lines that count, then their number
+# (a line printed again for each expansion of a macro counts once).
 count_findings() {
 	local dir=$1 exports=$2 sym n=0 line
 	while IFS= read -r line; do
 		echo "$line"
 		n=$((n + 1))
 	done < <(grep -E 'warning:|error:|(WARNING|ERROR): modpost:' "$dir/log" |
-		grep -vE '\] undefined!$|unresolved symbol warnings|Module.symvers is missing')
+		grep -vE '\] undefined!$|unresolved symbol warnings|Module.symvers is missing' |
+		awk '!seen[$0]++')
 	for sym in $(undefined_symbols "$dir"); do
 		exported "$exports" "$sym" && continue
 		echo "undefined: $sym is exported nowhere in $SRC_PACKAGE"
