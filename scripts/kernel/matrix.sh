@@ -81,6 +81,7 @@ load_build_sh() {
 }
 
 # The variables build.sh's functions use, for linux-source-RELEASE.
+# shellcheck disable=SC2034 # SRC_TARBALL: ensure_pristine_source()
 select_source() {
 	SRC_PACKAGE=linux-source-$1
 	SRC_TARBALL=/usr/src/$SRC_PACKAGE.tar.xz
@@ -104,7 +105,7 @@ tree_key() {
 			echo "fragment=$(basename "$fragment")"
 			sha256sum <"$fragment"
 		done
-		declare -f configure_tree prepare_tree wanted_config verify_config
+		declare -f tmake configure_tree prepare_tree wanted_config verify_config
 	} | sha256sum | cut -c1-12
 }
 
@@ -227,11 +228,11 @@ run_one() {
 	nice -n 10 make -j2 -C "$out" M="$dir" W=1 KBUILD_MODPOST_WARN=1 \
 		modules >"$dir/log" 2>&1
 	rc=$?
-	count_findings "$dir" "$(exports_file)" | sed "s|$dir/||" >"$dir/findings"
+	count_findings "$dir" "$(exports_file)" | sed -e "s|$dir/||" -e "s|$dir|.|" >"$dir/findings"
 	n=$(tail -n 1 "$dir/findings")
 	sed '$d' "$dir/findings"
 	if [ "$rc" -ne 0 ]; then
-		grep -E '\*\*\*|Error [0-9]' "$dir/log" | sed "s|$dir/||"
+		grep -E '\*\*\*|Error [0-9]' "$dir/log" | sed -e "s|$dir/||" -e "s|$dir|.|"
 		[ "$n" -gt 0 ] || n=1
 	fi
 	echo "build: kernel=$release config=$name warnings=$n"
