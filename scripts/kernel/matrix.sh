@@ -57,6 +57,7 @@ MATRIX=(
 	"6.1  proc-fs-n  matrix/proc-fs-n.config"
 	"6.12 test"
 	"6.12 rt         rt.config"
+	"6.12 preempt-no-tasks-rcu matrix/preempt-no-tasks-rcu.config"
 )
 
 VARIANT=matrix
