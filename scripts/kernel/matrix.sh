@@ -47,17 +47,18 @@ ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
 XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
 MATRIX_CACHE=$XDA_CACHE/matrix
 
-# kernel name fragments (in scripts/kernel/, merged after test.config)
+# One configuration a line: kernel, name, then its fragments (files in
+# scripts/kernel/), merged in that order after test.config.
 MATRIX=(
 	"6.1  test"
-	"6.1  unload-n   ipv6m.config matrix/unload-n.config"
-	"6.1  smp-n      matrix/smp-n.config"
-	"6.1  ipv6-n     matrix/ipv6-n.config"
-	"6.1  ipv6-m     ipv6m.config"
-	"6.1  proc-fs-n  matrix/proc-fs-n.config"
+	"6.1  unload-n              ipv6m.config matrix/unload-n.config"
+	"6.1  smp-n                 matrix/smp-n.config"
+	"6.1  ipv6-n                matrix/ipv6-n.config"
+	"6.1  ipv6-m                ipv6m.config"
+	"6.1  proc-fs-n             matrix/proc-fs-n.config"
 	"6.12 test"
-	"6.12 rt         rt.config"
-	"6.12 preempt-no-tasks-rcu matrix/preempt-no-tasks-rcu.config"
+	"6.12 rt                    rt.config"
+	"6.12 preempt-no-tasks-rcu  matrix/preempt-no-tasks-rcu.config"
 )
 
 VARIANT=matrix
