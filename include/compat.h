@@ -104,6 +104,19 @@
 #define MODULE_SOFTDEP(dep) MODULE_INFO(softdep, dep)
 #endif
 
+/*
+ * __symbol_put() exists only with CONFIG_MODULE_UNLOAD (3.10 to 6.x; 6.1
+ * include/linux/module.h:622-652, kernel/module/main.c:776).  Without it
+ * no module can be unloaded: module_put() is empty and try_module_get()
+ * only asks whether the module is live, so a reference taken with
+ * __symbol_get() has nothing to give back.
+ */
+#ifdef CONFIG_MODULE_UNLOAD
+#define xda_symbol_put(symbol) __symbol_put(symbol)
+#else
+#define xda_symbol_put(symbol) do { } while (0)
+#endif
+
 /* cpus_read_lock() since 4.13; get_online_cpus() before. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 13, 0)
 #define xda_cpus_read_lock() cpus_read_lock()

@@ -1,8 +1,9 @@
 #!/bin/bash
 # make check: sparse (C=2) and checkpatch --strict on every source file,
-# and the docs check (scripts/check-docs.sh: every make target, make
-# option and path the docs show exists).  Zero findings is the bar;
-# exits 1 on any.
+# the build matrix (scripts/kernel/matrix.sh: W=1 builds against kernel
+# trees configured as hosts may have them, one "build:" line each) and the
+# docs check (scripts/check-docs.sh: every make target, make option and
+# path the docs show exists).  Zero findings is the bar; exits 1 on any.
 #
 # sparse runs twice: against Debian's headers (the distro build) and
 # against the stock test kernel, which has KUnit and so also builds the
@@ -56,6 +57,19 @@ checkpatch() {
 	findings=$((findings + n))
 }
 
+# matrix: the warnings of every "build:" line count (a configuration that
+# fails counts at least 1), and one more if matrix.sh stopped before its
+# closing "matrix:" line.
+matrix() {
+	local n
+
+	"$ROOT/scripts/kernel/matrix.sh" -s "$ROOT" | tee "$WORK/matrix"
+	n=$(sed -n 's/^build: .* warnings=\([0-9]*\)$/\1/p' "$WORK/matrix" |
+		awk '{ n += $1 } END { print n + 0 }')
+	grep -q '^matrix: ' "$WORK/matrix" || n=$((n + 1))
+	findings=$((findings + n))
+}
+
 # docs_check: every make target, make option and path the docs show must
 # exist (scripts/check-docs.sh); one finding per line it prints.
 docs_check() {
@@ -78,6 +92,7 @@ KDIR=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)}
 sparse_against debian "$KDIR"
 sparse_against stock "$stock"
 checkpatch
+matrix
 docs_check
 rm -rf "$WORK"
 echo "check: $findings findings"

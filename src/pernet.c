@@ -108,7 +108,7 @@ static void xda_ipv6_release(void)
 {
 	mutex_lock(&xda_ipv6_ref_lock);
 	if (xda_ipv6_held)
-		__symbol_put(XDA_IPV6_ANCHOR);
+		xda_symbol_put(XDA_IPV6_ANCHOR);
 	xda_ipv6_held = false;
 	mutex_unlock(&xda_ipv6_ref_lock);
 }

@@ -11,7 +11,8 @@
  * count plus the slot of every online CPU (a CPU's slot is folded when it
  * goes offline).  attach_value is the value the kernel reported when this
  * module installed the storage, "-" while it has not.  No addresses are
- * shown.
+ * shown.  Without CONFIG_PROC_FS there is no such file; the module works
+ * the same.
  */
 
 #include <linux/proc_fs.h>
@@ -20,6 +21,7 @@
 
 #include "xfrm_dst_acct.h"
 
+#ifdef CONFIG_PROC_FS
 #define XDA_PROC_NAME XDA_NAME
 
 static void xda_show_family(struct seq_file *seq, struct net *net,
@@ -69,3 +71,19 @@ void xda_proc_net_exit(struct net *net)
 {
 	remove_proc_entry(XDA_PROC_NAME, net->proc_net);
 }
+#else
+/*
+ * No /proc: proc_create_net_single() is then a macro that returns NULL
+ * (6.1 include/linux/proc_fs.h:217), and failing on that would fail every
+ * namespace, and so the load, on a kernel whose counters need the repair
+ * as much as any other's.  The repair needs no view.
+ */
+int xda_proc_net_init(struct net *net)
+{
+	return 0;
+}
+
+void xda_proc_net_exit(struct net *net)
+{
+}
+#endif /* CONFIG_PROC_FS */
