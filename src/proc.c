@@ -9,9 +9,9 @@
  * count_fast is the folded count, what dst_alloc() compares with gc_thresh
  * (never below zero); count_exact is percpu_counter_sum(): the folded
  * count plus the slot of every online CPU (a CPU's slot is folded when it
- * goes offline).  attach_value is the value the kernel reported when this
- * module installed the storage, "-" while it has not.  No addresses are
- * shown.  Without CONFIG_PROC_FS there is no such file; the module works
+ * goes offline).  attach_value is the count when this module installed
+ * the storage (the exact sum of private storage, the folded count of
+ * shared storage), "-" while it has not.  No addresses are shown.  Without CONFIG_PROC_FS there is no such file; the module works
  * the same.
  */
 
