@@ -11,8 +11,8 @@
  * count plus the slot of every online CPU (a CPU's slot is folded when it
  * goes offline).  attach_value is the count when this module installed
  * the storage (the exact sum of private storage, the folded count of
- * shared storage), "-" while it has not.  No addresses are shown.  Without CONFIG_PROC_FS there is no such file; the module works
- * the same.
+ * shared storage), "-" while it has not.  No addresses are shown.
+ * Without CONFIG_PROC_FS there is no such file; the module works the same.
  */
 
 #include <linux/proc_fs.h>
