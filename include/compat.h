@@ -149,8 +149,10 @@
 #define XDA_ADDERS_PREEMPTIBLE 1
 #ifdef CONFIG_TASKS_RCU
 #define XDA_SWAP_UNSAFE 0
+#define XDA_HAVE_TASKS_RCU 1
 #else
 #define XDA_SWAP_UNSAFE 1
+#define XDA_HAVE_TASKS_RCU 0
 #endif
 static inline void xda_wait_for_adders(void)
 {
@@ -183,6 +185,22 @@ static inline void xda_wait_for_adders(void)
 #else
 #define XDA_HAVE_PERNET_PRE_EXIT 0
 #define XDA_NETNS_EXIT_PATH "exit_batch"
+#endif
+
+/*
+ * Storage that dying namespaces hand back in .pre_exit, where adders can be
+ * preempted: the kernel's synchronize_rcu() between .pre_exit and .exit has
+ * waited for the adders that cannot be, so an RCU Tasks callback
+ * (call_rcu_tasks(), rcu_barrier_tasks() before unload) frees it once no
+ * preempted one can hold it, without a wait inside cleanup_net() for every
+ * batch of namespaces dismantled.
+ */
+#if XDA_ADDERS_PREEMPTIBLE && XDA_HAVE_TASKS_RCU && XDA_HAVE_PERNET_PRE_EXIT
+#define XDA_RELEASE_DEFERRED 1
+#define xda_call_after_adders(head, fn) call_rcu_tasks(head, fn)
+#define xda_barrier_after_adders() rcu_barrier_tasks()
+#else
+#define XDA_RELEASE_DEFERRED 0
 #endif
 
 /*

@@ -94,6 +94,8 @@ u64 xda_batch_install_live(struct list_head *batch);
 void xda_batch_restore_live(struct list_head *batch);
 void xda_slot_retire_begin(struct xda_slot *slot);
 void xda_slot_retire_end(struct xda_slot *slot);
+s32 __percpu *xda_slot_retire_detach(struct xda_slot *slot);
+void xda_storage_free(s32 __percpu *storage);
 void xda_fold_dead_cpu(unsigned int cpu);
 #if IS_ENABLED(CONFIG_KUNIT)
 void xda_fail_nth_alloc(unsigned int nth);

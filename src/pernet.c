@@ -13,6 +13,7 @@
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 #include <net/dst_ops.h>
@@ -359,15 +360,16 @@ static void __net_exit xda_net_retire(struct net *net)
 	mutex_unlock(&xda_lock);
 }
 
-static bool xda_net_retiring(struct net *net)
+/* How many of @net's counters are being handed back. */
+static unsigned int xda_net_retiring(struct net *net)
 {
 	struct xda_net *xn = xda_net(net);
+	unsigned int n = 0;
 	int f;
 
 	for (f = 0; f < XDA_NR_FAMILIES; f++)
-		if (xda_slot_retiring(&xn->slot[f]))
-			return true;
-	return false;
+		n += xda_slot_retiring(&xn->slot[f]);
+	return n;
 }
 
 /* Step two, once no adder can still hold our storage: fold and free it. */
@@ -381,19 +383,81 @@ static void xda_net_release(struct net *net)
 			xda_slot_retire_end(&xn->slot[f]);
 }
 
+#if XDA_RELEASE_DEFERRED
+/*
+ * The storage a batch of dismantled namespaces handed back, freed by one
+ * RCU Tasks callback (compat.h: XDA_RELEASE_DEFERRED).
+ */
+struct xda_retired {
+	struct rcu_head rcu;
+	unsigned int n;
+	s32 __percpu *storage[];
+};
+
+static void xda_retired_free(struct rcu_head *rcu)
+{
+	struct xda_retired *r = container_of(rcu, struct xda_retired, rcu);
+	unsigned int i;
+
+	for (i = 0; i < r->n; i++)
+		xda_storage_free(r->storage[i]);
+	kfree(r);
+}
+
+/* Without memory for the batch's record, the caller waits instead. */
+static bool xda_release_deferred(struct list_head *net_exit_list,
+				 unsigned int n)
+{
+	struct xda_retired *r;
+	struct xda_net *xn;
+	struct net *net;
+	int f;
+
+	r = kmalloc(struct_size(r, storage, n), GFP_KERNEL);
+	if (!r)
+		return false;
+	r->n = 0;
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		xn = xda_net(net);
+		for (f = 0; f < XDA_NR_FAMILIES; f++)
+			if (xda_slot_retiring(&xn->slot[f]))
+				r->storage[r->n++] =
+					xda_slot_retire_detach(&xn->slot[f]);
+	}
+	xda_call_after_adders(&r->rcu, xda_retired_free);
+	return true;
+}
+
+static void xda_release_deferred_barrier(void)
+{
+	xda_barrier_after_adders();
+}
+#else
+static bool xda_release_deferred(struct list_head *net_exit_list,
+				 unsigned int n)
+{
+	return false;
+}
+
+static void xda_release_deferred_barrier(void)
+{
+}
+#endif
+
 /*
  * One wait for every namespace dismantled together.  With .pre_exit the
  * kernel has waited for an RCU grace period between our .pre_exit and
- * this, which is enough unless adders can be preempted (compat.h).
+ * this, which is enough unless adders can be preempted (compat.h); where
+ * they can, the storage is freed later instead, without a wait here.
  */
 static void __net_exit xda_net_exit_batch(struct list_head *net_exit_list)
 {
-	bool retiring = false;
+	unsigned int retiring = 0;
 	struct net *net;
 
 	list_for_each_entry(net, net_exit_list, exit_list)
-		retiring |= xda_net_retiring(net);
-	if (!retiring)
+		retiring += xda_net_retiring(net);
+	if (!retiring || xda_release_deferred(net_exit_list, retiring))
 		return;
 	if (!XDA_HAVE_PERNET_PRE_EXIT || XDA_ADDERS_PREEMPTIBLE)
 		xda_wait_for_adders();
@@ -682,5 +746,7 @@ void xda_pernet_exit(void)
 	 * dismantled right now, which free their own storage.
 	 */
 	unregister_pernet_subsys(&xda_net_ops);
+	/* Storage of dismantled namespaces still to be freed, if any. */
+	xda_release_deferred_barrier();
 }
 EXPORT_SYMBOL_IF_KUNIT(xda_pernet_exit);

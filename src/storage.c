@@ -94,7 +94,7 @@ static s32 __percpu *xda_storage_alloc(void)
 	return storage;
 }
 
-static void xda_storage_free(s32 __percpu *storage)
+void xda_storage_free(s32 __percpu *storage)
 {
 	if (!storage)
 		return;
@@ -453,6 +453,28 @@ void xda_slot_retire_end(struct xda_slot *slot)
 EXPORT_SYMBOL_IF_KUNIT(xda_slot_retire_end);
 
 /*
+ * xda_slot_retire_end() for a counter whose namespace is being dismantled,
+ * without the wait: fold what our slots hold now and hand the storage to
+ * the caller, who frees it (xda_storage_free()) once no adder can hold it.
+ * What an adder that still holds the pointer adds after the fold is not
+ * counted; nothing reads a dismantled namespace's count.
+ */
+s32 __percpu *xda_slot_retire_detach(struct xda_slot *slot)
+{
+	struct percpu_counter *fbc = slot->fbc;
+	s32 __percpu *own = slot->own;
+	unsigned long flags;
+
+	xda_fbc_lock_irqsave(fbc, flags);
+	fbc->count += xda_storage_sum(own);
+	xda_fbc_unlock_irqrestore(fbc, flags);
+
+	slot->own = NULL;
+	slot->retiring = false;
+	return own;
+}
+
+/*
  * A dead CPU's slot: __percpu_counter_sum() only adds up online CPUs, and
  * the kernel folds a dead CPU's slot only for counters on its own list,
  * which the per-namespace copies on affected kernels are not.  So fold it
@@ -545,6 +567,15 @@ void xda_slot_retire_begin(struct xda_slot *slot)
 }
 
 void xda_slot_retire_end(struct xda_slot *slot)
+{
+}
+
+s32 __percpu *xda_slot_retire_detach(struct xda_slot *slot)
+{
+	return NULL;
+}
+
+void xda_storage_free(s32 __percpu *storage)
 {
 }
 
