@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """The table and the bench: line of `make bench`, from the VMs' console logs.
 
-Usage: report.py STOCK_LOG AFFECTED_LOG [--xda-net-size N] [--machine TEXT]
+Usage: report.py STOCK_LOG AFFECTED_LOG [WINDOW_LOG...] [--xda-net-size N]
+                 [--machine TEXT]
+
+WINDOW_LOG: the console log of a VM that measured only the load cost
+(xda.bench=window), at one possible-CPU count and in one mode.
 
 Reads the "bench-*: key=value ..." lines scenario.sh printed.  Every figure
 is a median over rounds; every ratio is the median of ratios taken within
@@ -211,6 +215,105 @@ def load_cost(aff, out):
     return {'stop_ns_per_netns': b, 'insmod_ms_1000': med(ins)}
 
 
+# ---- 2b. the stop window at several possible-CPU counts --------------------
+
+def storage_left(loads):
+    """Which storage the counters left at load: shared, private or both."""
+    shared = {num(f.get('shared')) == num(f['counters']) for f in loads
+              if num(f['counters'])}
+    private = {num(f.get('shared')) == 0 for f in loads if num(f['counters'])}
+    if shared == {True}:
+        return 'shared'
+    if private == {True}:
+        return 'private'
+    return 'mixed' if shared else 'none'
+
+
+def window(logs, out):
+    """One VM per (kernel, mode, possible CPUs): the table, and per group
+    the slope of the stop window over the namespace counts."""
+    rows, groups = [], {}
+    for log in logs:
+        info = (log.get('bench-info') or [{}])[0]
+        loads = log.get('bench-load', [])
+        if not loads:
+            continue
+        cpus = ncpus(info.get('possible', '0'))
+        mode = loads[0].get('mode', '?')
+        kernel = re.sub(r'^.*-xda-', '', info.get('release', '?'))
+        memtotal = num(info.get('memtotal_kb'))
+        holds = dict(zip((int(f['n']) for f in log.get('bench-walk', [])),
+                         log.get('bench-hold', [])))
+        walks = {int(f['n']): f for f in log.get('bench-walk', [])}
+        by = {}
+        for f in loads:
+            by.setdefault(int(f['n']), []).append(f)
+        xs, ys = [], []
+        for n in sorted(by):
+            fs = by[n]
+            nets = med([num(f['counters']) / 2 for f in fs])
+            stops = [num(f['stop_us']) for f in fs]
+            w = walks.get(n, {})
+            wn = num(w.get('nets'))
+            used = memtotal - num(holds.get(n, {}).get('memfree_kb'))
+            if nets:
+                xs.append(nets)
+                ys.append(min(stops) * 1000)
+            rows.append((cpus, n, kernel, mode, [
+                str(cpus), fmt(n), '%s, %s' % (kernel, mode), storage_left(fs),
+                fmt(min(stops)), fmt(med(stops)),
+                fmt(min(stops) * 1000 / nets if nets else float('nan')),
+                fmt(num(w.get('best_ns')) / wn) if wn else '-',
+                fmt(used / 1024)]))
+        a, b, _ = fit(xs, ys)
+        groups[(kernel, mode, cpus)] = (b, storage_left(loads), len(by[min(by)]))
+    if not rows:
+        out.append('2b. Stop window at several possible-CPU counts: no figures')
+        return {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
+    rows.sort(key=lambda r: (r[0], r[1], r[2] != 'affected', r[2]))
+    rounds = max(g[2] for g in groups.values())
+    out.append('2b. Stop window at several possible-CPU counts (possible_cpus=N, 2 CPUs\n'
+               '   online; one VM each, %d loads at each count): stop as in 2; sum walk:\n'
+               '   xda_bench walk, which sums every possible CPU\'s slot of both counters\n'
+               '   (what private storage costs); guest MiB: MemTotal - MemFree with the\n'
+               '   namespaces held' % rounds)
+    out.append(table([r[4] for r in rows],
+                     ['possible CPUs', 'namespaces', 'kernel, mode', 'storage left',
+                      'stop us min', 'median', 'ns/netns', 'sum walk ns/netns',
+                      'guest MiB']))
+    srows = []
+    for (kernel, mode, cpus), (b, left, _) in sorted(
+            groups.items(), key=lambda g: (g[0][0] != 'affected', g[0][0], g[0][2])):
+        base = groups.get((kernel, mode, 2), (float('nan'),))[0]
+        srows.append(['%s, %s (%s)' % (kernel, mode, left), str(cpus), fmt(b, 1),
+                      fmt(b / base, 3) if base == base and base else '-'])
+    out.append('   ns per namespace inside the window: least squares over the minima'
+               ' at the\n   counts of one VM (the fixed part, TCG translating the'
+               ' loaded code, drops out)')
+    out.append(table(srows, ['kernel, mode (storage left)', 'possible CPUs',
+                             'ns/netns', '/ 2 CPUs']))
+    res = {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
+    for (kernel, mode, cpus), (b, left, _) in groups.items():
+        if mode == 'auto' and left == 'shared' and cpus == 64:
+            base = groups.get((kernel, mode, 2), (float('nan'),))[0]
+            res = {'pcpu64': b, 'pcpu64_ratio': b / base if base else float('nan')}
+    # Private storage: its sum reads both counters' slot on every possible CPU.
+    priv = [(cpus, b) for (kernel, mode, cpus), (b, left, _) in groups.items()
+            if left == 'private' and b == b]
+    if len({c for c, _ in priv}) >= 2:
+        c0, k, r2 = fit([c for c, _ in priv], [b for _, b in priv])
+        at256 = c0 + 256 * k
+        out.append('   private storage: ns/netns = %s + %s x possible CPUs (r^2 = %s),'
+                   ' %s ns per slot read;\n'
+                   '   at 256 possible CPUs and 4,000 namespaces: 4,000 x (%s + 256 x %s)'
+                   ' ns = %s ms\n   with every CPU held (under TCG, whose software TLB'
+                   ' makes each read of\n   another CPU\'s slot cost this much)'
+                   % (fmt(c0, 1), fmt(k, 1), fmt(r2, 4), fmt(k / 2, 1), fmt(c0, 1),
+                      fmt(k, 1), fmt(4000 * at256 / 1e6, 1)))
+        res['private_256_4000_ms'] = 4000 * at256 / 1e6
+    return res
+
+
 # ---- 3. namespace churn ----------------------------------------------------
 
 def churn(logs, out):
@@ -356,10 +459,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('stock')
     ap.add_argument('affected')
+    ap.add_argument('window', nargs='*')
     ap.add_argument('--xda-net-size', type=int, default=0)
     ap.add_argument('--machine', default='')
     args = ap.parse_args()
     stock, aff = parse(args.stock), parse(args.affected)
+    windows = [parse(w) for w in args.window]
 
     out = []
     if args.machine:
@@ -373,6 +478,7 @@ def main():
     out.append('')
     res = {}
     for step in (lambda: hot_path(stock, out), lambda: load_cost(aff, out),
+                 lambda: window(windows, out),
                  lambda: churn([('stock', stock), ('affected', aff)], out),
                  lambda: memory(aff, out, args.xda_net_size),
                  lambda: e2e(aff, out), lambda: accuracy(stock, out)):
@@ -380,10 +486,12 @@ def main():
         out.append('')
     print('\n'.join(out))
     print('bench: hotpath_ratio=%s atomic_vs_percpu=%s stop_ns_per_netns=%s '
+          'stop_ns_per_netns_pcpu64=%s pcpu64_ratio=%s '
           'insmod_ms_1000=%s netns_ratio=%s bytes_per_netns=%s e2e_ratio=%s '
           'max_fast_error=%s'
           % (fmt(res['hotpath_ratio'], 3), fmt(res['atomic_vs_percpu'], 3),
              fmt(res['stop_ns_per_netns']).replace(',', ''),
+             fmt(res['pcpu64']).replace(',', ''), fmt(res['pcpu64_ratio'], 3),
              fmt(res['insmod_ms_1000'], 1).replace(',', ''),
              fmt(res['netns_ratio'], 3),
              fmt(res['bytes_per_netns']).replace(',', ''),
