@@ -219,6 +219,8 @@ def load_cost(aff, out):
 
 def storage_left(loads):
     """Which storage the counters left at load: shared, private or both."""
+    if any(f.get('shared') == '?' for f in loads if num(f['counters'])):
+        return '?'
     shared = {num(f.get('shared')) == num(f['counters']) for f in loads
               if num(f['counters'])}
     private = {num(f.get('shared')) == 0 for f in loads if num(f['counters'])}
@@ -266,7 +268,9 @@ def window(logs, out):
                 fmt(num(w.get('best_ns')) / wn) if wn else '-',
                 fmt(used / 1024)]))
         a, b, _ = fit(xs, ys)
-        groups[(kernel, mode, cpus)] = (b, storage_left(loads), len(by[min(by)]))
+        top = ys[-1] / xs[-1] if xs else float('nan')
+        groups[(kernel, mode, cpus)] = (top, storage_left(loads), len(by[min(by)]),
+                                        b, max(by))
     if not rows:
         out.append('2b. Stop window at several possible-CPU counts: no figures')
         return {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
@@ -281,27 +285,32 @@ def window(logs, out):
                      ['possible CPUs', 'namespaces', 'kernel, mode', 'storage left',
                       'stop us min', 'median', 'ns/netns', 'sum walk ns/netns',
                       'guest MiB']))
+    def ratio(v, base):
+        return fmt(v / base, 3) if base == base and base else '-'
+
     srows = []
-    for (kernel, mode, cpus), (b, left, _) in sorted(
+    for (kernel, mode, cpus), (top, left, _, b, n) in sorted(
             groups.items(), key=lambda g: (g[0][0] != 'affected', g[0][0], g[0][2])):
-        base = groups.get((kernel, mode, 2), (float('nan'),))[0]
-        srows.append(['%s, %s (%s)' % (kernel, mode, left), str(cpus), fmt(b, 1),
-                      fmt(b / base, 3) if base == base and base else '-'])
-    out.append('   ns per namespace inside the window: least squares over the minima'
-               ' at the\n   counts of one VM (the fixed part, TCG translating the'
-               ' loaded code, drops out)')
-    out.append(table(srows, ['kernel, mode (storage left)', 'possible CPUs',
-                             'ns/netns', '/ 2 CPUs']))
+        base = groups.get((kernel, mode, 2))
+        srows.append(['%s, %s (%s)' % (kernel, mode, left), str(cpus), fmt(n),
+                      fmt(top, 1), ratio(top, base[0] if base else float('nan')),
+                      fmt(b, 1), ratio(b, base[3] if base else float('nan'))])
+    out.append('   ns per namespace inside the window: the minimum at the most namespaces\n'
+               '   of one VM over that count (the bench figure; includes the fixed part),\n'
+               '   and the least-squares slope over the minima at its counts (without it,\n'
+               '   but thrown off when the cost of one load swings from load to load)')
+    out.append(table(srows, ['kernel, mode (storage left)', 'possible CPUs', 'at',
+                             'ns/netns', '/ 2 CPUs', 'slope', '/ 2 CPUs']))
     res = {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
-    for (kernel, mode, cpus), (b, left, _) in groups.items():
-        if mode == 'auto' and left == 'shared' and cpus == 64:
+    for (kernel, mode, cpus), (top, left, _, _, _) in groups.items():
+        if mode == 'auto' and left in ('shared', '?') and cpus == 64:
             base = groups.get((kernel, mode, 2), (float('nan'),))[0]
-            res = {'pcpu64': b, 'pcpu64_ratio': b / base if base else float('nan')}
+            res = {'pcpu64': top, 'pcpu64_ratio': top / base if base else float('nan')}
     # Private storage: its sum reads both counters' slot on every possible
     # CPU; the cost of one such read at the most CPUs measured, scaled to
     # a 256-CPU host with 4000 namespaces.
-    priv = sorted((cpus, b) for (kernel, mode, cpus), (b, left, _) in groups.items()
-                  if left == 'private' and b == b)
+    priv = sorted((cpus, top) for (kernel, mode, cpus), (top, left, _, _, _) in groups.items()
+                  if left == 'private' and top == top)
     if priv:
         cpus, b = priv[-1]
         per_read = b / (2 * cpus)

@@ -83,12 +83,15 @@ unload() {	# rmmod, timed (ms in UNLOAD_MS)
 	UNLOAD_MS=$(ms_of "$out")
 }
 
-# "counters=N stop_us=X shared=N" from the module's log line at load (how
-# many counters got own storage, how long the CPUs were held, how many of
-# them left shared storage), or zeros.
+# "counters=N stop_us=X shared=N" from the module's last log line at load
+# (how many counters got own storage, how long the CPUs were held, how
+# many of them left shared storage; "?" where the module does not say).
 stop_fields() {
-	sed -n 's/.*own storage installed in \([0-9]*\) counters, CPUs held for \([0-9]*\) us; \([0-9]*\) left shared.*/counters=\1 stop_us=\2 shared=\3/p' \
-		/tmp/load.log | tail -n 1 | grep . || echo "counters=0 stop_us=0 shared=0"
+	line=$(grep 'own storage installed in' /tmp/load.log | tail -n 1)
+	c=$(echo "$line" | sed -n 's/.* installed in \([0-9]*\) counters.*/\1/p')
+	us=$(echo "$line" | sed -n 's/.* CPUs held for \([0-9]*\) us.*/\1/p')
+	sh=$(echo "$line" | sed -n 's/.* us; \([0-9]*\) left shared.*/\1/p')
+	echo "counters=${c:-0} stop_us=${us:-0} shared=${sh:-?}"
 }
 
 # hold N: N more namespaces, held by a background nsbench until
