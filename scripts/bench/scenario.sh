@@ -90,8 +90,8 @@ stop_fields() {
 	line=$(grep 'own storage installed in' /tmp/load.log | tail -n 1)
 	c=$(echo "$line" | sed -n 's/.* installed in \([0-9]*\) counters.*/\1/p')
 	us=$(echo "$line" | sed -n 's/.* CPUs held for \([0-9]*\) us.*/\1/p')
-	sh=$(echo "$line" | sed -n 's/.* us; \([0-9]*\) left shared.*/\1/p')
-	echo "counters=${c:-0} stop_us=${us:-0} shared=${sh:-?}"
+	left=$(echo "$line" | sed -n 's/.* us; \([0-9]*\) left shared.*/\1/p')
+	echo "counters=${c:-0} stop_us=${us:-0} shared=${left:-?}"
 }
 
 # hold N: N more namespaces, held by a background nsbench until
