@@ -231,9 +231,41 @@ def storage_left(loads):
     return 'mixed' if shared else 'none'
 
 
+def ratio(v, base):
+    return fmt(v / base, 3) if base == base and base else '-'
+
+
+def private_at_256(groups, out):
+    """What a 256-CPU host with 4000 namespaces would hold every CPU for:
+    private storage's sum reads both counters' slot on every possible
+    CPU, so the cost per read is the growth between the fewest and the
+    most CPUs measured, over the reads added."""
+    priv = sorted((cpus, g['top']) for (_, _, cpus), g in groups.items()
+                  if g['left'] == 'private' and g['top'] == g['top'])
+    if not priv:
+        return {}
+    (lo, t_lo), (hi, t_hi) = priv[0], priv[-1]
+    if hi > lo:
+        per_read = (t_hi - t_lo) / (2 * (hi - lo))
+        how = '(%s - %s) ns per\n   namespace / (2 counters x (%d - %d) CPUs)' % (
+            fmt(t_hi), fmt(t_lo), hi, lo)
+    else:
+        lo, t_lo = 0, 0.0
+        per_read = t_hi / (2 * hi)
+        how = '%s ns per\n   namespace / (2 counters x %d CPUs)' % (fmt(t_hi), hi)
+    per_net = t_lo + 2 * (256 - lo) * per_read
+    out.append('   private storage, per slot read inside the window: %s = %s ns.\n'
+               '   At 256 possible CPUs: %s + 2 x %d x %s = %s ns per namespace;\n'
+               '   x 4,000 namespaces = %s ms with every CPU held (at this VM\'s cost\n'
+               '   per read: TCG takes a software TLB miss for nearly every slot)'
+               % (how, fmt(per_read, 1), fmt(t_lo), 256 - lo, fmt(per_read, 1),
+                  fmt(per_net), fmt(4000 * per_net / 1e6, 1)))
+    return {'private_read_ns': per_read, 'private_256_4000_ms': 4000 * per_net / 1e6}
+
+
 def window(logs, out):
-    """One VM per (kernel, mode, possible CPUs): the table, and per group
-    the slope of the stop window over the namespace counts."""
+    """One VM per (kernel, mode, possible CPUs): the table, and per VM the
+    cost per namespace at its most namespaces and the slope over its counts."""
     rows, groups = [], {}
     for log in logs:
         info = (log.get('bench-info') or [{}])[0]
@@ -261,40 +293,37 @@ def window(logs, out):
             if nets:
                 xs.append(nets)
                 ys.append(min(stops) * 1000)
-            rows.append((cpus, n, kernel, mode, [
+            rows.append((cpus, n, kernel, [
                 str(cpus), fmt(n), '%s, %s' % (kernel, mode), storage_left(fs),
                 fmt(min(stops)), fmt(med(stops)),
                 fmt(min(stops) * 1000 / nets if nets else float('nan')),
                 fmt(num(w.get('best_ns')) / wn) if wn else '-',
                 fmt(used / 1024)]))
-        a, b, _ = fit(xs, ys)
-        top = ys[-1] / xs[-1] if xs else float('nan')
-        groups[(kernel, mode, cpus)] = (top, storage_left(loads), len(by[min(by)]),
-                                        b, max(by))
+        groups[(kernel, mode, cpus)] = {
+            'top': ys[-1] / xs[-1] if xs else float('nan'), 'at': max(by),
+            'slope': fit(xs, ys)[1], 'left': storage_left(loads),
+            'loads': len(by[min(by)])}
     if not rows:
         out.append('2b. Stop window at several possible-CPU counts: no figures')
         return {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
     rows.sort(key=lambda r: (r[0], r[1], r[2] != 'affected', r[2]))
-    rounds = max(g[2] for g in groups.values())
     out.append('2b. Stop window at several possible-CPU counts (possible_cpus=N, 2 CPUs\n'
                '   online; one VM each, %d loads at each count): stop as in 2; sum walk:\n'
                '   xda_bench walk, which sums every possible CPU\'s slot of both counters\n'
                '   (what private storage costs); guest MiB: MemTotal - MemFree with the\n'
-               '   namespaces held' % rounds)
-    out.append(table([r[4] for r in rows],
+               '   namespaces held' % max(g['loads'] for g in groups.values()))
+    out.append(table([r[3] for r in rows],
                      ['possible CPUs', 'namespaces', 'kernel, mode', 'storage left',
                       'stop us min', 'median', 'ns/netns', 'sum walk ns/netns',
                       'guest MiB']))
-    def ratio(v, base):
-        return fmt(v / base, 3) if base == base and base else '-'
-
+    nan = {'top': float('nan'), 'slope': float('nan')}
     srows = []
-    for (kernel, mode, cpus), (top, left, _, b, n) in sorted(
+    for (kernel, mode, cpus), g in sorted(
             groups.items(), key=lambda g: (g[0][0] != 'affected', g[0][0], g[0][2])):
-        base = groups.get((kernel, mode, 2))
-        srows.append(['%s, %s (%s)' % (kernel, mode, left), str(cpus), fmt(n),
-                      fmt(top, 1), ratio(top, base[0] if base else float('nan')),
-                      fmt(b, 1), ratio(b, base[3] if base else float('nan'))])
+        base = groups.get((kernel, mode, 2), nan)
+        srows.append(['%s, %s (%s)' % (kernel, mode, g['left']), str(cpus), fmt(g['at']),
+                      fmt(g['top'], 1), ratio(g['top'], base['top']),
+                      fmt(g['slope'], 1), ratio(g['slope'], base['slope'])])
     out.append('   ns per namespace inside the window: the minimum at the most namespaces\n'
                '   of one VM over that count (the bench figure; includes the fixed part),\n'
                '   and the least-squares slope over the minima at its counts (without it,\n'
@@ -302,27 +331,12 @@ def window(logs, out):
     out.append(table(srows, ['kernel, mode (storage left)', 'possible CPUs', 'at',
                              'ns/netns', '/ 2 CPUs', 'slope', '/ 2 CPUs']))
     res = {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
-    for (kernel, mode, cpus), (top, left, _, _, _) in groups.items():
-        if mode == 'auto' and left in ('shared', '?') and cpus == 64:
-            base = groups.get((kernel, mode, 2), (float('nan'),))[0]
-            res = {'pcpu64': top, 'pcpu64_ratio': top / base if base else float('nan')}
-    # Private storage: its sum reads both counters' slot on every possible
-    # CPU; the cost of one such read at the most CPUs measured, scaled to
-    # a 256-CPU host with 4000 namespaces.
-    priv = sorted((cpus, top) for (kernel, mode, cpus), (top, left, _, _, _) in groups.items()
-                  if left == 'private' and top == top)
-    if priv:
-        cpus, b = priv[-1]
-        per_read = b / (2 * cpus)
-        reads = 4000 * 2 * 256
-        out.append('   private storage at %d possible CPUs: %s ns per namespace / (2 counters'
-                   ' x %d slots)\n   = %s ns per slot read inside the window.  A 256-CPU'
-                   ' host with 4,000\n   namespaces reads 4,000 x 2 x 256 = %s slots: x %s'
-                   ' ns = %s ms with every\n   CPU held, at this VM\'s cost per read (TCG:'
-                   ' a software TLB miss for\n   nearly every slot)'
-                   % (cpus, fmt(b, 1), cpus, fmt(per_read, 1), fmt(reads), fmt(per_read, 1),
-                      fmt(reads * per_read / 1e6, 1)))
-        res['private_read_ns'] = per_read
+    for (kernel, mode, cpus), g in groups.items():
+        if mode == 'auto' and g['left'] in ('shared', '?') and cpus == 64:
+            base = groups.get((kernel, mode, 2), nan)['top']
+            res = {'pcpu64': g['top'],
+                   'pcpu64_ratio': g['top'] / base if base else float('nan')}
+    res.update(private_at_256(groups, out))
     return res
 
 
