@@ -298,6 +298,7 @@ def window(logs, out):
                 fmt(min(stops)), fmt(med(stops)),
                 fmt(min(stops) * 1000 / nets if nets else float('nan')),
                 fmt(num(w.get('best_ns')) / wn) if wn else '-',
+                fmt(num(w.get('fields_ns')) / wn, 1) if wn else '-',
                 fmt(used / 1024)]))
         groups[(kernel, mode, cpus)] = {
             'top': ys[-1] / xs[-1] if xs else float('nan'), 'at': max(by),
@@ -308,13 +309,15 @@ def window(logs, out):
         return {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
     rows.sort(key=lambda r: (r[0], r[1], r[2] != 'affected', r[2]))
     out.append('2b. Stop window at several possible-CPU counts (possible_cpus=N, 2 CPUs\n'
-               '   online; one VM each, %d loads at each count): stop as in 2; sum walk:\n'
-               '   xda_bench walk, which sums every possible CPU\'s slot of both counters\n'
-               '   (what private storage costs); guest MiB: MemTotal - MemFree with the\n'
-               '   namespaces held' % max(g['loads'] for g in groups.values()))
+               '   online; one VM each, %d loads at each count): stop as in 2; walks\n'
+               '   (xda_bench walk, ns/netns): "sum" reads both counters and their slot\n'
+               '   on every possible CPU (what leaving private storage reads), "counter"\n'
+               '   only the counters (what leaving shared storage reads); guest MiB:\n'
+               '   MemTotal - MemFree with the namespaces held'
+               % max(g['loads'] for g in groups.values()))
     out.append(table([r[3] for r in rows],
                      ['possible CPUs', 'namespaces', 'kernel, mode', 'storage left',
-                      'stop us min', 'median', 'ns/netns', 'sum walk ns/netns',
+                      'stop us min', 'median', 'ns/netns', 'walk: sum', 'counter',
                       'guest MiB']))
     nan = {'top': float('nan'), 'slope': float('nan')}
     srows = []
