@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """The table and the bench: line of `make bench`, from the VMs' console logs.
 
-Usage: report.py STOCK_LOG AFFECTED_LOG [--xda-net-size N] [--machine TEXT]
+Usage: report.py STOCK_LOG AFFECTED_LOG [WINDOW_LOG...] [--xda-net-size N]
+                 [--machine TEXT]
+
+WINDOW_LOG: the console log of a VM that measured only the load cost
+(xda.bench=window), at one possible-CPU count and in one mode.
 
 Reads the "bench-*: key=value ..." lines scenario.sh printed.  Every figure
 is a median over rounds; every ratio is the median of ratios taken within
@@ -211,6 +215,134 @@ def load_cost(aff, out):
     return {'stop_ns_per_netns': b, 'insmod_ms_1000': med(ins)}
 
 
+# ---- 2b. the stop window at several possible-CPU counts --------------------
+
+def storage_left(loads):
+    """Which storage the counters left at load: shared, private or both."""
+    if any(f.get('shared') == '?' for f in loads if num(f['counters'])):
+        return '?'
+    shared = {num(f.get('shared')) == num(f['counters']) for f in loads
+              if num(f['counters'])}
+    private = {num(f.get('shared')) == 0 for f in loads if num(f['counters'])}
+    if shared == {True}:
+        return 'shared'
+    if private == {True}:
+        return 'private'
+    return 'mixed' if shared else 'none'
+
+
+def ratio(v, base):
+    return fmt(v / base, 3) if base == base and base else '-'
+
+
+def private_at_256(groups, out):
+    """What a 256-CPU host with 4000 namespaces would hold every CPU for:
+    private storage's sum reads both counters' slot on every possible
+    CPU, so the cost per read is the growth between the fewest and the
+    most CPUs measured, over the reads added."""
+    priv = sorted((cpus, g['top']) for (_, _, cpus), g in groups.items()
+                  if g['left'] == 'private' and g['top'] == g['top'])
+    if not priv:
+        return {}
+    (lo, t_lo), (hi, t_hi) = priv[0], priv[-1]
+    if hi > lo:
+        per_read = (t_hi - t_lo) / (2 * (hi - lo))
+        how = '(%s - %s) ns per\n   namespace / (2 counters x (%d - %d) CPUs)' % (
+            fmt(t_hi), fmt(t_lo), hi, lo)
+    else:
+        lo, t_lo = 0, 0.0
+        per_read = t_hi / (2 * hi)
+        how = '%s ns per\n   namespace / (2 counters x %d CPUs)' % (fmt(t_hi), hi)
+    per_net = t_lo + 2 * (256 - lo) * per_read
+    out.append('   private storage, per slot read inside the window: %s = %s ns.\n'
+               '   At 256 possible CPUs: %s + 2 x %d x %s = %s ns per namespace;\n'
+               '   x 4,000 namespaces = %s ms with every CPU held (at this VM\'s cost\n'
+               '   per read: TCG takes a software TLB miss for nearly every slot)'
+               % (how, fmt(per_read, 1), fmt(t_lo), 256 - lo, fmt(per_read, 1),
+                  fmt(per_net), fmt(4000 * per_net / 1e6, 1)))
+    return {'private_read_ns': per_read, 'private_256_4000_ms': 4000 * per_net / 1e6}
+
+
+def window(logs, out):
+    """One VM per (kernel, mode, possible CPUs): the table, and per VM the
+    cost per namespace at its most namespaces and the slope over its counts."""
+    rows, groups = [], {}
+    for log in logs:
+        info = (log.get('bench-info') or [{}])[0]
+        loads = log.get('bench-load', [])
+        if not loads:
+            continue
+        cpus = ncpus(info.get('possible', '0'))
+        mode = loads[0].get('mode', '?')
+        kernel = re.sub(r'^.*-xda-', '', info.get('release', '?'))
+        memtotal = num(info.get('memtotal_kb'))
+        holds = dict(zip((int(f['n']) for f in log.get('bench-walk', [])),
+                         log.get('bench-hold', [])))
+        walks = {int(f['n']): f for f in log.get('bench-walk', [])}
+        by = {}
+        for f in loads:
+            by.setdefault(int(f['n']), []).append(f)
+        xs, ys = [], []
+        for n in sorted(by):
+            fs = by[n]
+            nets = med([num(f['counters']) / 2 for f in fs])
+            stops = [num(f['stop_us']) for f in fs]
+            w = walks.get(n, {})
+            wn = num(w.get('nets'))
+            used = memtotal - num(holds.get(n, {}).get('memfree_kb'))
+            if nets:
+                xs.append(nets)
+                ys.append(min(stops) * 1000)
+            rows.append((cpus, n, kernel, [
+                str(cpus), fmt(n), '%s, %s' % (kernel, mode), storage_left(fs),
+                fmt(min(stops)), fmt(med(stops)),
+                fmt(min(stops) * 1000 / nets if nets else float('nan')),
+                fmt(num(w.get('best_ns')) / wn) if wn else '-',
+                fmt(num(w.get('fields_ns')) / wn, 1) if wn else '-',
+                fmt(used / 1024)]))
+        groups[(kernel, mode, cpus)] = {
+            'top': ys[-1] / xs[-1] if xs else float('nan'), 'at': max(by),
+            'slope': fit(xs, ys)[1], 'left': storage_left(loads),
+            'loads': len(by[min(by)])}
+    if not rows:
+        out.append('2b. Stop window at several possible-CPU counts: no figures')
+        return {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
+    rows.sort(key=lambda r: (r[0], r[1], r[2] != 'affected', r[2]))
+    out.append('2b. Stop window at several possible-CPU counts (possible_cpus=N, 2 CPUs\n'
+               '   online; one VM each, %d loads at each count): stop as in 2; walks\n'
+               '   (xda_bench walk, ns/netns): "sum" reads both counters and their slot\n'
+               '   on every possible CPU (what leaving private storage reads), "counter"\n'
+               '   only the counters (what leaving shared storage reads); guest MiB:\n'
+               '   MemTotal - MemFree with the namespaces held'
+               % max(g['loads'] for g in groups.values()))
+    out.append(table([r[3] for r in rows],
+                     ['possible CPUs', 'namespaces', 'kernel, mode', 'storage left',
+                      'stop us min', 'median', 'ns/netns', 'walk: sum', 'counter',
+                      'guest MiB']))
+    nan = {'top': float('nan'), 'slope': float('nan')}
+    srows = []
+    for (kernel, mode, cpus), g in sorted(
+            groups.items(), key=lambda g: (g[0][0] != 'affected', g[0][0], g[0][2])):
+        base = groups.get((kernel, mode, 2), nan)
+        srows.append(['%s, %s (%s)' % (kernel, mode, g['left']), str(cpus), fmt(g['at']),
+                      fmt(g['top'], 1), ratio(g['top'], base['top']),
+                      fmt(g['slope'], 1), ratio(g['slope'], base['slope'])])
+    out.append('   ns per namespace inside the window: the minimum at the most namespaces\n'
+               '   of one VM over that count (the bench figure; includes the fixed part),\n'
+               '   and the least-squares slope over the minima at its counts (without it,\n'
+               '   but thrown off when the cost of one load swings from load to load)')
+    out.append(table(srows, ['kernel, mode (storage left)', 'possible CPUs', 'at',
+                             'ns/netns', '/ 2 CPUs', 'slope', '/ 2 CPUs']))
+    res = {'pcpu64': float('nan'), 'pcpu64_ratio': float('nan')}
+    for (kernel, mode, cpus), g in groups.items():
+        if mode == 'auto' and g['left'] in ('shared', '?') and cpus == 64:
+            base = groups.get((kernel, mode, 2), nan)['top']
+            res = {'pcpu64': g['top'],
+                   'pcpu64_ratio': g['top'] / base if base else float('nan')}
+    res.update(private_at_256(groups, out))
+    return res
+
+
 # ---- 3. namespace churn ----------------------------------------------------
 
 def churn(logs, out):
@@ -356,10 +488,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('stock')
     ap.add_argument('affected')
+    ap.add_argument('window', nargs='*')
     ap.add_argument('--xda-net-size', type=int, default=0)
     ap.add_argument('--machine', default='')
     args = ap.parse_args()
     stock, aff = parse(args.stock), parse(args.affected)
+    windows = [parse(w) for w in args.window]
 
     out = []
     if args.machine:
@@ -373,6 +507,7 @@ def main():
     out.append('')
     res = {}
     for step in (lambda: hot_path(stock, out), lambda: load_cost(aff, out),
+                 lambda: window(windows, out),
                  lambda: churn([('stock', stock), ('affected', aff)], out),
                  lambda: memory(aff, out, args.xda_net_size),
                  lambda: e2e(aff, out), lambda: accuracy(stock, out)):
@@ -380,10 +515,12 @@ def main():
         out.append('')
     print('\n'.join(out))
     print('bench: hotpath_ratio=%s atomic_vs_percpu=%s stop_ns_per_netns=%s '
+          'stop_ns_per_netns_pcpu64=%s pcpu64_ratio=%s '
           'insmod_ms_1000=%s netns_ratio=%s bytes_per_netns=%s e2e_ratio=%s '
           'max_fast_error=%s'
           % (fmt(res['hotpath_ratio'], 3), fmt(res['atomic_vs_percpu'], 3),
              fmt(res['stop_ns_per_netns']).replace(',', ''),
+             fmt(res['pcpu64']).replace(',', ''), fmt(res['pcpu64_ratio'], 3),
              fmt(res['insmod_ms_1000'], 1).replace(',', ''),
              fmt(res['netns_ratio'], 3),
              fmt(res['bytes_per_netns']).replace(',', ''),

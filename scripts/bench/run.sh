@@ -4,12 +4,18 @@
 # Usage: scripts/bench/run.sh
 #        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R scripts/bench/run.sh
 #
-# Boots two VMs (2 vCPUs, TCG), one after the other:
+# Boots VMs (2 vCPUs, TCG), one after the other:
 #   stock kernel     hot path, accuracy, namespace churn (scenario.sh)
 #   affected kernel  memory, namespace churn, ESP pings, load cost
-# With KERNEL= (a kernel named as in scripts/vm/kernel.sh), both on it.
+#   then the stop window at several possible-CPU counts (possible_cpus=N
+#   on the kernel command line; 2 CPUs stay online): one VM per count on
+#   the affected kernel (mode=auto: counters leave shared storage), then
+#   one per count on the stock kernel (mode=force: they leave private
+#   storage, whose slots are summed over every possible CPU)
+# With KERNEL= (a kernel named as in scripts/vm/kernel.sh), all on it.
 # then prints a table and one line:
 #   bench: hotpath_ratio=<r> atomic_vs_percpu=<r> stop_ns_per_netns=<n>
+#          stop_ns_per_netns_pcpu64=<n> pcpu64_ratio=<r>
 #          insmod_ms_1000=<n> netns_ratio=<r> bytes_per_netns=<n>
 #          e2e_ratio=<r> max_fast_error=<n>
 # Figures only: nothing here fails because of a time.  It fails when a
@@ -37,6 +43,13 @@
 #   XDA_BENCH_NETS     namespace counts for the load cost [1,10,100,1000,4000]
 #   XDA_BENCH_MEM      affected VM memory in MiB [3072]; 4000 namespaces
 #                      take about 1 GiB
+#   XDA_BENCH_PCPUS    possible-CPU counts for the stop window [2,16,64];
+#                      at most the kernel's NR_CPUS (64 in the test kernels)
+#   XDA_BENCH_WNETS    namespace counts for the stop window [1000,4000]
+#   XDA_BENCH_WMEM     stop window VM memory in MiB [3072]; 4000 namespaces
+#                      at 64 possible CPUs take about 1.6 GiB (the kernel's
+#                      own per-CPU data of each namespace grows with them:
+#                      3.3 kB per possible CPU)
 #   XDA_BENCH_QUICK    1: few short rounds, up to 1000 namespaces (a check
 #                      of the bench itself, not figures to quote)
 set -eu
@@ -49,10 +62,13 @@ BENCH=$ROOT/scripts/bench
 if [ "${XDA_BENCH_QUICK:-0}" = 1 ]; then
 	ARGS="xda.rounds=2 xda.ms=300 xda.crounds=2 xda.churn=10 xda.lrounds=2 xda.erounds=2 xda.esecs=1"
 	ARGS="$ARGS xda.nets=${XDA_BENCH_NETS:-1,10,100,1000}"
+	WARGS="xda.lrounds=2 xda.nets=${XDA_BENCH_WNETS:-100,1000}"
 else
 	ARGS="xda.rounds=${XDA_BENCH_ROUNDS:-8} xda.ms=${XDA_BENCH_MS:-1000}"
 	ARGS="$ARGS xda.nets=${XDA_BENCH_NETS:-1,10,100,1000,4000}"
+	WARGS="xda.nets=${XDA_BENCH_WNETS:-1000,4000}"
 fi
+PCPUS=${XDA_BENCH_PCPUS:-2,16,64}
 
 log() {
 	echo "bench/run.sh: $*" >&2
@@ -72,6 +88,7 @@ else
 fi
 
 declare -A KERNELS
+WINDOW_LOGS=()
 
 # build_module ROLE: xfrm_dst_acct.ko for the kernel in use, as
 # scripts/test.sh builds it (W=1), with debug info kept only to read the
@@ -107,27 +124,53 @@ xda_net_size() {
 		     found && /DW_AT_name/ { found = 0 }'
 }
 
-# run_vm ROLE MEM: boot the scenario; the console log is $WORK/ROLE.log.
+# run_vm ROLE MEM NAME ARG...: boot the scenario, with the kernel
+# arguments ARG..., on ROLE's kernel; the console log is $WORK/NAME.log.
 run_vm() {
-	log "$1 VM (${2} MiB) on the ${KERNELS[$1]} kernel"
-	kernel_use "${KERNELS[$1]}"
-	kernel_initramfs "$WORK/$1.cpio.gz" "$BENCH/scenario.sh" \
-		"$WORK/vm-$1/xfrm_dst_acct.ko" "$WORK/vm-$1/xda_bench.ko" \
+	local role=$1 mem=$2 name=$3
+
+	shift 3
+	log "$name VM (${mem} MiB) on the ${KERNELS[$role]} kernel"
+	kernel_use "${KERNELS[$role]}"
+	kernel_initramfs "$WORK/$name.cpio.gz" "$BENCH/scenario.sh" \
+		"$WORK/vm-$role/xfrm_dst_acct.ko" "$WORK/vm-$role/xda_bench.ko" \
 		"$WORK/nsbench"
-	# shellcheck disable=SC2086 # ARGS is a list of kernel arguments
-	XDA_VM_MEM=$2 XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800} \
-		kernel_boot "$WORK/$1.cpio.gz" "$WORK/$1.log" \
-		xda.bench="$1" tsc_early_khz="$TSC_KHZ" tsc=reliable no_timer_check $ARGS || true
+	XDA_VM_MEM=$mem XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800} \
+		kernel_boot "$WORK/$name.cpio.gz" "$WORK/$name.log" \
+		tsc_early_khz="$TSC_KHZ" tsc=reliable no_timer_check "$@" || true
 	if [ "$BOOT_OK" != 1 ]; then
-		grep -a -E '^(bench-|scenario:)' "$WORK/$1.log" | tail -n 20 >&2
-		die "$1 VM failed"
+		grep -a -E '^(bench-|scenario:)' "$WORK/$name.log" | tail -n 20 >&2
+		die "$name VM failed"
 	fi
-	[ "$BOOT_REPORTS" = 0 ] || { cat "$WORK/$1.log.check" >&2; die "kernel report in $1 VM"; }
-	log "$1 VM took $BOOT_SECONDS s"
+	[ "$BOOT_REPORTS" = 0 ] || { cat "$WORK/$name.log.check" >&2; die "kernel report in $name VM"; }
+	log "$name VM took $BOOT_SECONDS s"
+}
+
+# run_window ROLE MODE CPUS: the load cost alone, in mode MODE, with CPUS
+# possible CPUs; the console log is $WORK/window-ROLE-CPUS.log.  It goes
+# into the report only if the guest had 0-(CPUS-1) possible.
+run_window() {
+	local nr possible
+
+	kernel_use "${KERNELS[$1]}"
+	nr=$(kernel_config CONFIG_NR_CPUS)
+	if [ -n "$nr" ] && [ "$3" -gt "$nr" ]; then
+		log "window-$1-$3: skipped, the kernel has NR_CPUS=$nr"
+		return 0
+	fi
+	# shellcheck disable=SC2086 # WARGS is a list of kernel arguments
+	run_vm "$1" "${XDA_BENCH_WMEM:-3072}" "window-$1-$3" \
+		xda.bench=window xda.lmode="$2" possible_cpus="$3" $WARGS
+	possible=$(sed -n 's/^bench-info: .* possible=\([^ ]*\) .*/\1/p' "$WORK/window-$1-$3.log")
+	if [ "$possible" != "0-$(($3 - 1))" ]; then
+		log "window-$1-$3: the guest had possible CPUs '$possible'; left out"
+		return 0
+	fi
+	WINDOW_LOGS+=("$WORK/window-$1-$3.log")
 }
 
 main() {
-	local start=$SECONDS variant size machine load
+	local start=$SECONDS variant size machine load cpus
 
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	"$ROOT/scripts/deps.sh" >&2 || exit 1
@@ -143,8 +186,18 @@ main() {
 	done
 	size=$(xda_net_size)
 
-	run_vm stock 1024
-	run_vm affected "${XDA_BENCH_MEM:-3072}"
+	# shellcheck disable=SC2086 # ARGS is a list of kernel arguments
+	run_vm stock 1024 stock xda.bench=stock $ARGS
+	# shellcheck disable=SC2086
+	run_vm affected "${XDA_BENCH_MEM:-3072}" affected xda.bench=affected $ARGS
+	# The affected kernel's boots one after the other, so that the ratio
+	# between two CPU counts compares boots close in time.
+	for cpus in $(echo "$PCPUS" | tr ',' ' '); do
+		run_window affected auto "$cpus"
+	done
+	for cpus in $(echo "$PCPUS" | tr ',' ' '); do
+		run_window stock force "$cpus"
+	done
 
 	machine="host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1),"
 	machine="$machine $(nproc) CPUs, $(uname -r), load average $load at the start;"
@@ -152,7 +205,8 @@ main() {
 	machine="$machine TSC $TSC_KHZ kHz"
 	echo
 	python3 "$BENCH/report.py" "$WORK/stock.log" "$WORK/affected.log" \
-		--xda-net-size "${size:-0}" --machine "$machine" | tee "$WORK/report.txt"
+		"${WINDOW_LOGS[@]}" --xda-net-size "${size:-0}" --machine "$machine" |
+		tee "$WORK/report.txt"
 	log "took $((SECONDS - start)) s${XDA_BENCH_DIR:+ (logs in $WORK)}"
 }
 

@@ -11,12 +11,16 @@
 #     affected: memory at 1000 namespaces, namespace churn with and
 #               without mode=auto, ESP pings with and without mode=auto,
 #               load cost at each namespace count of xda.nets
+#     window:   only the load cost, in mode xda.lmode, at each count of
+#               xda.nets (booted with possible_cpus=N: the stop window
+#               at several possible-CPU counts)
 #   xda.rounds=N [8]    hot path rounds (without and with the module)
 #   xda.ms=N [1000]     milliseconds per hot path measurement
 #   xda.churn=N [20]    namespaces per churn measurement
 #   xda.crounds=N [14]  churn rounds (with and without the module in each)
 #   xda.nets=N,N,.. [1,10,100,1000,4000]   namespace counts for load cost
 #   xda.lrounds=N [5]   loads at each namespace count
+#   xda.lmode=auto|force [auto]  mode of those loads (window only)
 #   xda.erounds=N [14]  ping rounds (with and without the module in each)
 #   xda.esecs=N [1]     seconds of pings per measurement
 #   xda.memnets=N [1000]  namespaces for the memory figure
@@ -79,10 +83,15 @@ unload() {	# rmmod, timed (ms in UNLOAD_MS)
 	UNLOAD_MS=$(ms_of "$out")
 }
 
-# "counters=N stop_us=X" from the module's log line at load, or zeros.
+# "counters=N stop_us=X shared=N" from the module's last log line at load
+# (how many counters got own storage, how long the CPUs were held, how
+# many of them left shared storage; "?" where the module does not say).
 stop_fields() {
-	sed -n 's/.*own storage installed in \([0-9]*\) counters, CPUs held for \([0-9]*\) us.*/counters=\1 stop_us=\2/p' \
-		/tmp/load.log | tail -n 1 | grep . || echo "counters=0 stop_us=0"
+	line=$(grep 'own storage installed in' /tmp/load.log | tail -n 1)
+	c=$(echo "$line" | sed -n 's/.* installed in \([0-9]*\) counters.*/\1/p')
+	us=$(echo "$line" | sed -n 's/.* CPUs held for \([0-9]*\) us.*/\1/p')
+	left=$(echo "$line" | sed -n 's/.* us; \([0-9]*\) left shared.*/\1/p')
+	echo "counters=${c:-0} stop_us=${us:-0} shared=${left:-?}"
 }
 
 # hold N: N more namespaces, held by a background nsbench until
@@ -317,18 +326,19 @@ e2e() {
 	$IP netns del eb
 }
 
-load_cost() {
-	say "load cost with $NETS namespaces"
+load_cost() {	# load_cost MODE
+	say "load cost with $NETS namespaces, mode=$1"
 	for n in $(echo "$NETS" | tr ',' ' '); do
 		[ "$n" -gt "$HELD" ] || continue
 		hold $((n - HELD))
-		echo "bench-hold: $HOLD_LINE"
+		echo "bench-hold: $HOLD_LINE memfree_kb=$(meminfo MemFree)" \
+			"percpu_kb=$(meminfo Percpu)"
 		echo walk >$PARAMS/run || die "xda_bench: walk"
 		echo "bench-walk: n=$n $(sed 's/^xda_bench: walk //' $PARAMS/result)"
 		i=1
 		while [ $i -le "$LROUNDS" ]; do
-			load auto
-			line="n=$n round=$i insmod_ms=$LOAD_MS $(stop_fields)"
+			load "$1"
+			line="n=$n mode=$1 round=$i insmod_ms=$LOAD_MS $(stop_fields)"
 			unload
 			echo "bench-load: $line rmmod_ms=$UNLOAD_MS memfree_kb=$(meminfo MemFree)"
 			i=$((i + 1))
@@ -364,10 +374,13 @@ main() {
 		memory
 		churn affected
 		e2e
-		load_cost
+		load_cost auto
+		;;
+	window)
+		load_cost "$(arg lmode auto)"
 		;;
 	*)
-		die "xda.bench=$KERNEL: expected stock or affected"
+		die "xda.bench=$KERNEL: expected stock, affected or window"
 		;;
 	esac
 	say "done"

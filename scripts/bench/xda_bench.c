@@ -15,8 +15,8 @@
  *   settle        wait until every namespace being dismantled has been
  *                 through its exit methods
  *   walk          time passes over every namespace reading each family's
- *                 counter and slots (a control for the load cost, see
- *                 cmd_walk())
+ *                 counter and slots, and passes reading only the counter
+ *                 (controls for the load cost, see cmd_walk())
  *
  * The variants of "hot":
  *   real    the namespace's own dst_ops, counted by its percpu_counter
@@ -52,7 +52,7 @@
  * the counter's lock; max_skew: the same from two separate reads, fast
  * then exact, as /proc/net/xfrm_dst_acct makes them)
  *   xda_bench: settle
- *   xda_bench: walk nets=N first_ns=T best_ns=T sink=X
+ *   xda_bench: walk nets=N first_ns=T best_ns=T fields_ns=T sink=X
  * parameters/nets is the number of namespaces on the kernel's list.
  *
  * Entries are allocated the way xfrm_alloc_dst() does (dst_alloc() then
@@ -442,17 +442,20 @@ static int cmd_accuracy(u64 ms)
 }
 
 /*
- * A control for the load cost: one pass over every namespace reading what
- * xfrm_dst_acct's install reads inside stop_machine() (each family's
- * counter and its slots on every possible CPU), with interrupts off.  If
- * the time per namespace of this plain walk grows with the number of
- * namespaces as the module's stop window does, the growth is the memory
- * system's (caches, TLB, and under TCG its software TLB), not the module's.
+ * Controls for the load cost: passes over every namespace, with interrupts
+ * off, reading what xfrm_dst_acct's install reads inside stop_machine():
+ * each family's counter and its slots on every possible CPU (a counter
+ * leaving private storage; best_ns), or the counter alone (one leaving
+ * shared storage; fields_ns).  If the time per namespace of these plain
+ * walks grows with the number of namespaces, or with the possible CPUs
+ * whose slots they do not read, as the module's stop window does, the
+ * growth is the memory system's (caches, TLB, and under TCG its software
+ * TLB), not the module's.
  */
 static int cmd_walk(void)
 {
 	unsigned int n = 0, i, pass;
-	u64 first = 0, best = U64_MAX;
+	u64 first = 0, best = U64_MAX, fields = U64_MAX;
 	struct net **nets, *net;
 	unsigned long flags;
 	s64 sink = 0;
@@ -470,6 +473,28 @@ static int cmd_walk(void)
 		if (i < n)
 			nets[i++] = net;
 	n = i;
+	for (pass = 0; pass < 3; pass++) {
+		u64 t0, ns;
+
+		local_irq_save(flags);
+		t0 = ktime_get_ns();
+		for (i = 0; i < n; i++) {
+			struct percpu_counter *fbc[] = {
+				&nets[i]->xfrm.xfrm4_dst_ops.pcpuc_entries,
+#if IS_ENABLED(CONFIG_IPV6)
+				&nets[i]->xfrm.xfrm6_dst_ops.pcpuc_entries,
+#endif
+			};
+			int f;
+
+			for (f = 0; f < ARRAY_SIZE(fbc); f++)
+				sink += READ_ONCE(fbc[f]->count) +
+					!READ_ONCE(fbc[f]->counters);
+		}
+		ns = ktime_get_ns() - t0;
+		local_irq_restore(flags);
+		fields = min(fields, ns);
+	}
 	for (pass = 0; pass < 4; pass++) {
 		u64 t0, ns;
 
@@ -504,8 +529,8 @@ static int cmd_walk(void)
 	up_read(&net_rwsem);
 	kvfree(nets);
 	snprintf(result, sizeof(result),
-		 "xda_bench: walk nets=%u first_ns=%llu best_ns=%llu sink=%lld\n",
-		 n, first, best, sink);
+		 "xda_bench: walk nets=%u first_ns=%llu best_ns=%llu fields_ns=%llu sink=%lld\n",
+		 n, first, best, fields, sink);
 	return 0;
 }
 
