@@ -4,7 +4,7 @@
 # Usage: scripts/kernel/make-affected-model.sh [--gc-limit|--no-gc-limit] SRC_DIR
 #
 # SRC_DIR is edited in place, so it must be a private copy, never the
-# pristine source.  The edits make 6.1 behave like 3.10 .. 4.3 kernels
+# pristine source.  The edits make 6.1 behave like 2.6.37 .. 4.3 kernels
 # without the upstream fix:
 #
 #  * xfrm4_net_init()/xfrm6_net_init() copy the dst_ops template but no
@@ -86,7 +86,7 @@ def net_init_edit(fam):
 	return ret;
 """
     new = f"""\
-	/* XDA affected model: as in 3.10 .. 4.3, the copy keeps the
+	/* XDA affected model: as before the fix, the copy keeps the
 	 * template's percpu counters (no per-net dst_entries_init()).
 	 */
 	memcpy(&net->xfrm.xfrm{fam}_dst_ops, &xfrm{fam}_dst_ops_template,
