@@ -115,6 +115,10 @@ int xda_ipv6_watch(void);
 /* After xda_pernet_exit(), or a failed load: also lets ipv6.ko go. */
 void xda_ipv6_unwatch(void);
 enum xda_verdict xda_verdict_of(enum xda_family family);
+#if IS_ENABLED(CONFIG_KUNIT) && IS_MODULE(CONFIG_IPV6)
+bool xda_ipv6_hold(void);
+void xda_ipv6_drop(void);
+#endif
 enum xda_owner xda_owner_of(struct net *net, enum xda_family family,
 			    s64 *attach_value);
 struct dst_ops *xda_dst_ops_of(struct net *net, enum xda_family family);

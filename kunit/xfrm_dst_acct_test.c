@@ -14,11 +14,13 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/net.h>
 #include <linux/percpu_counter.h>
 #include <linux/pid.h>
 #include <linux/random.h>
@@ -844,6 +846,91 @@ static void prepare_failure_changes_nothing(struct kunit *test)
 	model_free(m);
 }
 
+#if IS_MODULE(CONFIG_IPV6)
+struct ipv6_holder {
+	atomic_t *ready;
+	bool *go;
+	struct completion done;
+	bool held;
+};
+
+static int ipv6_holder_fn(void *arg)
+{
+	struct ipv6_holder *h = arg;
+
+	/* Both spin until released together. */
+	atomic_inc(h->ready);
+	while (!READ_ONCE(*h->go))
+		cond_resched();
+	h->held = xda_ipv6_hold();
+	complete(&h->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/*
+ * IPv6 built as a module: namespaces are set up concurrently, and each
+ * asks for ipv6.ko.  Two callers that find no reference on it, released
+ * together on two CPUs, must take one between them, which unload drops
+ * (a thousand rounds).
+ * ipv6.ko is found by the owner of an IPv6 socket's operations.
+ */
+static void ipv6_reference_taken_once(struct kunit *test)
+{
+	struct task_struct *task[2];
+	struct ipv6_holder h[2];
+	struct socket *sock;
+	struct module *ipv6;
+	int round, i, refs;
+
+	need_two_cpus(test);
+	if (!xda_ipv6_hold())
+		kunit_skip(test, "ipv6.ko is not loaded");
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, PF_INET6, SOCK_DGRAM,
+					       IPPROTO_UDP, &sock), 0);
+	ipv6 = sock->ops->owner;
+	refs = module_refcount(ipv6);
+	for (round = 0; round < 1000; round++) {
+		atomic_t ready = ATOMIC_INIT(0);
+		bool go = false;
+
+		xda_ipv6_drop();
+		for (i = 0; i < 2; i++) {
+			h[i].ready = &ready;
+			h[i].go = &go;
+			init_completion(&h[i].done);
+			h[i].held = false;
+			task[i] = kthread_create(ipv6_holder_fn, &h[i],
+						 "xda-ipv6/%d", i);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(task[i]));
+			kthread_bind(task[i], i);
+			wake_up_process(task[i]);
+		}
+		while (atomic_read(&ready) < 2)
+			cond_resched();
+		WRITE_ONCE(go, true);
+		for (i = 0; i < 2; i++) {
+			wait_for_completion(&h[i].done);
+			kthread_stop(task[i]);
+			KUNIT_EXPECT_TRUE(test, h[i].held);
+		}
+		if (module_refcount(ipv6) != refs) {
+			KUNIT_FAIL(test, "round %d: ipv6.ko's reference count %d, not %d",
+				   round, module_refcount(ipv6), refs);
+			break;
+		}
+	}
+	/* One reference left, as the module holds it once ipv6 is live. */
+	sock_release(sock);
+}
+#else
+static void ipv6_reference_taken_once(struct kunit *test)
+{
+	kunit_skip(test, "IPv6 is not a module here");
+}
+#endif
+
 static int model_suite_init(struct kunit_suite *suite)
 {
 	xda_test_cache = kmem_cache_create("xda_test_dst",
@@ -871,6 +958,7 @@ static struct kunit_case model_cases[] = {
 	KUNIT_CASE(preempted_adder_is_counted),
 	KUNIT_CASE(retire_then_free),
 	KUNIT_CASE(prepare_failure_changes_nothing),
+	KUNIT_CASE(ipv6_reference_taken_once),
 	{}
 };
 

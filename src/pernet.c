@@ -113,6 +113,21 @@ static void xda_ipv6_release(void)
 	xda_ipv6_held = false;
 	mutex_unlock(&xda_ipv6_ref_lock);
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For the KUnit suites: the reference on ipv6.ko, taken and dropped. */
+bool xda_ipv6_hold(void)
+{
+	return xda_family_ready(XDA_IPV6);
+}
+EXPORT_SYMBOL_IF_KUNIT(xda_ipv6_hold);
+
+void xda_ipv6_drop(void)
+{
+	xda_ipv6_release();
+}
+EXPORT_SYMBOL_IF_KUNIT(xda_ipv6_drop);
+#endif
 #else
 static bool xda_family_ready(enum xda_family family)
 {
