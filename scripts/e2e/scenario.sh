@@ -234,9 +234,10 @@ ipsec_pair() {	# ipsec_pair FAMILY I J
 # the namespace is made: so they are set there too, before the namespaces
 # exist.
 initial_gc_thresh() {
-	echo "$GC" >/proc/sys/net/ipv4/xfrm4_gc_thresh &&
-		echo "$GC" >/proc/sys/net/ipv6/xfrm6_gc_thresh ||
-		die "gc_thresh in the initial namespace"
+	{
+		echo "$GC" >/proc/sys/net/ipv4/xfrm4_gc_thresh &&
+			echo "$GC" >/proc/sys/net/ipv6/xfrm6_gc_thresh
+	} || die "gc_thresh in the initial namespace"
 }
 
 start_ipsec() {
@@ -425,18 +426,32 @@ stop_traffic() {
 	done
 }
 
-# Wait until no count changes for 3 seconds (at most 30): dst entries are
-# freed after an RCU grace period, sockets after their last packets.
+# TCP sockets in the namespaces that may still hold a route: any state
+# but TIME_WAIT (06), CLOSE (07) and LISTEN (0A).
+busy_sockets() {
+	for ns in $(namespaces); do
+		cat "/proc/$(cat "$RUN/$ns.anchor")/net/tcp" \
+			"/proc/$(cat "$RUN/$ns.anchor")/net/tcp6" 2>/dev/null
+	done | awk '$4 != "st" && $4 != "06" && $4 != "07" && $4 != "0A" { n++ }
+		END { print n + 0 }'
+}
+
+# Wait until no count changes for 3 seconds and no socket holds a route
+# (at most 30): dst entries are freed after an RCU grace period, sockets
+# after their last packets.  (On 3.10.0-327.el7 sockets in LAST_ACK,
+# CLOSING or FIN_WAIT2 held bundles for some seconds after the counts had
+# been still for 3 s.)
 settle_counts() {
-	prev="" same=0 n=0
-	while [ $same -lt 3 ] && [ $n -lt 30 ]; do
+	prev="" same=0 n=0 busy=0
+	while { [ $same -lt 3 ] || [ "$busy" != 0 ]; } && [ $n -lt 30 ]; do
 		sleep 1
 		now=$(snapshot)
+		busy=$(busy_sockets)
 		if [ "$now" = "$prev" ]; then same=$((same + 1)); else same=0; fi
 		prev=$now
 		n=$((n + 1))
 	done
-	say "settle_counts: after ${n}s:$now"
+	say "settle_counts: after ${n}s ($busy sockets not closed):$now"
 }
 
 # One e2e-ns line per namespace and family for round $1.
