@@ -148,18 +148,38 @@ load_module() {	# load_module MODE
 # flow cache, each namespace also gets a veth pair of its own, xf0-xf1,
 # that carries no traffic: taking it down flushes the cache (see
 # flush_flow_cache).
+#
+# Before 3.8, /proc/PID/ns/net is no symlink, and `ip netns add` bound the
+# namespace it started in (seen on 3.4.113: every /run/netns file was the
+# initial namespace).  There the anchor is made by unshare(1) and its
+# namespace bound from its /proc entry, looked up once it has unshared.
+netns_add_anchor() {	# netns_add_anchor NS: add NS, start its anchor
+	if [ -n "$(readlink /proc/self/ns/net)" ]; then
+		$IP netns add "$1"
+		$IP netns exec "$1" sleep 100000 &
+		echo $! >"$RUN/$1.anchor"
+		return
+	fi
+	mkdir -p /run/netns
+	unshare -n sleep 100000 &
+	echo $! >"$RUN/$1.anchor"
+	until grep -q '^sleep' "/proc/$!/cmdline"; do
+		sleep 0.1
+	done
+	: >"/run/netns/$1"
+	mount --bind "/proc/$!/ns/net" "/run/netns/$1" || die "netns $1"
+}
+
 make_namespaces() {
 	mkdir -p $RUN
 	for ns in $(namespaces); do
-		$IP netns add "$ns"
+		netns_add_anchor "$ns"
 		$IP -n "$ns" link set lo up
 		if [ "$FLOWCACHE" = 1 ]; then
 			$IP -n "$ns" link add xf0 type veth peer name xf1 ||
 				die "veth pair xf0-xf1 in $ns"
 			$IP -n "$ns" link set xf0 up
 		fi
-		$IP netns exec "$ns" sleep 100000 &
-		echo $! >"$RUN/$ns.anchor"
 	done
 	say "make_namespaces: $(namespaces | tr '\n' ' ')"
 }
@@ -208,12 +228,25 @@ ipsec_pair() {	# ipsec_pair FAMILY I J
 		"tmpl src $b dst $a proto esp mode transport"
 }
 
+# On older kernels (3.4.113; 3.10 has them in every namespace),
+# xfrm4_gc_thresh and xfrm6_gc_thresh exist only in the initial namespace
+# and set the template that each namespace's dst_ops is copied from when
+# the namespace is made: so they are set there too, before the namespaces
+# exist.
+initial_gc_thresh() {
+	{
+		echo "$GC" >/proc/sys/net/ipv4/xfrm4_gc_thresh &&
+			echo "$GC" >/proc/sys/net/ipv6/xfrm6_gc_thresh
+	} || die "gc_thresh in the initial namespace"
+}
+
 start_ipsec() {
 	i=1
 	for ns in $(namespaces); do
 		$IP netns exec "$ns" sh -c "
+			[ ! -e /proc/sys/net/ipv4/xfrm4_gc_thresh ] || {
 			echo $GC >/proc/sys/net/ipv4/xfrm4_gc_thresh &&
-			echo $GC >/proc/sys/net/ipv6/xfrm6_gc_thresh" ||
+			echo $GC >/proc/sys/net/ipv6/xfrm6_gc_thresh; }" ||
 			die "gc_thresh in $ns"
 		for j in $(peers $i 1); do
 			ipsec_pair 4 $i $j
@@ -393,18 +426,32 @@ stop_traffic() {
 	done
 }
 
-# Wait until no count changes for 3 seconds (at most 30): dst entries are
-# freed after an RCU grace period, sockets after their last packets.
+# TCP sockets in the namespaces that may still hold a route: any state
+# but TIME_WAIT (06), CLOSE (07) and LISTEN (0A).
+busy_sockets() {
+	for ns in $(namespaces); do
+		cat "/proc/$(cat "$RUN/$ns.anchor")/net/tcp" \
+			"/proc/$(cat "$RUN/$ns.anchor")/net/tcp6" 2>/dev/null
+	done | awk '$4 != "st" && $4 != "06" && $4 != "07" && $4 != "0A" { n++ }
+		END { print n + 0 }'
+}
+
+# Wait until no count changes for 3 seconds and no socket holds a route
+# (at most 30): dst entries are freed after an RCU grace period, sockets
+# after their last packets.  (On 3.10.0-327.el7 sockets in LAST_ACK,
+# CLOSING or FIN_WAIT2 held bundles for some seconds after the counts had
+# been still for 3 s.)
 settle_counts() {
-	prev="" same=0 n=0
-	while [ $same -lt 3 ] && [ $n -lt 30 ]; do
+	prev="" same=0 n=0 busy=0
+	while { [ $same -lt 3 ] || [ "$busy" != 0 ]; } && [ $n -lt 30 ]; do
 		sleep 1
 		now=$(snapshot)
+		busy=$(busy_sockets)
 		if [ "$now" = "$prev" ]; then same=$((same + 1)); else same=0; fi
 		prev=$now
 		n=$((n + 1))
 	done
-	say "settle_counts: after ${n}s:$now"
+	say "settle_counts: after ${n}s ($busy sockets not closed):$now"
 }
 
 # One e2e-ns line per namespace and family for round $1.
@@ -528,6 +575,7 @@ main() {
 
 	say "kernel $(uname -r), $(nproc) CPUs, mode=$MODE netns=$NETNS" \
 		"conns=$CONNS waves=$WAVES hold=${HOLD}s gc_thresh=$GC flowcache=$FLOWCACHE"
+	initial_gc_thresh
 	make_namespaces
 	case $MODE in
 	off | auto | force) load_module "$MODE" ;;
