@@ -176,6 +176,23 @@ run_suite() {
 	summary+=("$(printf '%-58s %s' "$name" "$line")")
 }
 
+# run_operator NAME WHAT PATTERN SCRIPT...: an operator's step on this
+# machine (as root), its scripts one after the other; one count, and the
+# log's lines matching PATTERN.
+run_operator() {
+	local name=$1 what=$2 pattern=$3 log=$WORK/$1.log script status=OK
+
+	shift 3
+	echo "== $name: $what"
+	: >"$log"
+	for script in "$@"; do
+		"$script" >>"$log" 2>&1 || { status=FAIL; break; }
+	done
+	[ $status = OK ] || cat "$log"
+	count "$name: $what" $status
+	grep -E "$pattern" "$log" | sed 's/^/   /'
+}
+
 # run_teeth SET: the tests must fail when the fix is taken apart (see
 # scripts/teeth.sh for the sets).
 run_teeth() {
@@ -260,32 +277,14 @@ main() {
 		run_suite debug "$ROOT/scripts/torture/debug-suites.sh" --kunit affected
 
 		if [ "${XDA_SKIP_DKMS:-0}" != 1 ]; then
-			echo "== DKMS round trip against Debian's headers"
-			if "$ROOT/scripts/dkms-roundtrip.sh" >"$WORK/dkms.log" 2>&1; then
-				count "dkms: add, build, install, status, remove" OK
-			else
-				cat "$WORK/dkms.log"
-				count "dkms: add, build, install, status, remove" FAIL
-			fi
-			grep -E '^dkms status|^dkms-roundtrip' "$WORK/dkms.log" | sed 's/^/   /'
-			echo "== Debian package: build, lintian, install, purge"
-			if "$ROOT/scripts/deb/build.sh" >"$WORK/deb.log" 2>&1 &&
-			   "$ROOT/scripts/deb/roundtrip.sh" >>"$WORK/deb.log" 2>&1; then
-				count "deb: make deb, lintian, install, purge" OK
-			else
-				cat "$WORK/deb.log"
-				count "deb: make deb, lintian, install, purge" FAIL
-			fi
-			grep -E 'lintian|roundtrip:' "$WORK/deb.log" | sed 's/^/   /'
-			echo "== RPM: build, rpmlint, rpm -i, dkms status, rpm -e"
-			if "$ROOT/scripts/rpm/build.sh" >"$WORK/rpm.log" 2>&1 &&
-			   "$ROOT/scripts/rpm/roundtrip.sh" >>"$WORK/rpm.log" 2>&1; then
-				count "rpm: make rpm, rpmlint, rpm -i, dkms status, rpm -e" OK
-			else
-				cat "$WORK/rpm.log"
-				count "rpm: make rpm, rpmlint, rpm -i, dkms status, rpm -e" FAIL
-			fi
-			grep -E 'payload compressor|checked;|roundtrip:' "$WORK/rpm.log" | sed 's/^/   /'
+			run_operator dkms "add, build, install, status, remove" \
+				'^dkms status|^dkms-roundtrip' "$ROOT/scripts/dkms-roundtrip.sh"
+			run_operator deb "make deb, lintian, install, purge" \
+				'lintian|roundtrip:' "$ROOT/scripts/deb/build.sh" \
+				"$ROOT/scripts/deb/roundtrip.sh"
+			run_operator rpm "make rpm, rpmlint, rpm -i, dkms status, rpm -e" \
+				'payload compressor|checked;|roundtrip:' "$ROOT/scripts/rpm/build.sh" \
+				"$ROOT/scripts/rpm/roundtrip.sh"
 		fi
 		run_suite status "$ROOT/scripts/status/test.sh"
 		run_suite e2e "$ROOT/scripts/e2e/run.sh" --short

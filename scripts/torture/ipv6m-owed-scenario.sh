@@ -20,22 +20,7 @@
 #      in (its exit is held), c is made, which retries the owed attach;
 #   4. the witness must find no destroyed counter given storage again.
 . /lib/xda/scenario-lib.sh
-WATCH=/sys/module/xfrm_dst_acct_exit_watch/parameters
 TEST=/sys/module/xfrm_dst_acct_test/parameters
-
-logged() {	# logged TEXT: the kernel log holds TEXT
-	dmesg | grep -F "$1"
-}
-
-dismantled() {	# dismantled N: the witness has seen N namespaces go (60 s at most)
-	n=0
-	while [ "$(cat $WATCH/namespaces_dismantled)" -lt "$1" ] && [ $n -lt 60 ]; do
-		sleep 1
-		n=$((n + 1))
-	done
-	echo "dismantled: $(cat $WATCH/namespaces_dismantled) after ${n}s"
-	[ "$(cat $WATCH/namespaces_dismantled)" -ge "$1" ]
-}
 
 echo "ipv6m-owed: kernel $(uname -r)"
 $IP netns add a

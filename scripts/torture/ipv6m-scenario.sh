@@ -44,17 +44,6 @@ installed_live() {
 	grep -q 'installed in 3 counters' /tmp/installed
 }
 
-WATCH=/sys/module/xfrm_dst_acct_exit_watch/parameters
-
-dismantled() {	# dismantled N: the witness has seen N namespaces go (60 s at most)
-	n=0
-	while [ "$(cat $WATCH/namespaces_dismantled)" -lt "$1" ] && [ $n -lt 60 ]; do
-		sleep 1
-		n=$((n + 1))
-	done
-	echo "dismantled: $(cat $WATCH/namespaces_dismantled) after ${n}s"
-	[ "$(cat $WATCH/namespaces_dismantled)" -ge "$1" ]
-}
 
 none_destroyed() {
 	echo "destroyed_while_owned=$(cat $WATCH/destroyed_while_owned)"

@@ -11,10 +11,6 @@
 . /lib/xda/scenario-lib.sh
 PARAMS=/sys/module/xfrm_dst_acct/parameters
 
-logged() {	# logged TEXT: the kernel log holds TEXT
-	dmesg | grep -F "$1"
-}
-
 check "loads with only init_net" insmod $LIB/xfrm_dst_acct.ko mode=auto
 check "affected=unknown while init_net is the only namespace" \
 	test "$(cat $PARAMS/affected)" = unknown

@@ -24,6 +24,23 @@ check() {
 	fi
 }
 
+logged() {	# logged TEXT: the kernel log holds TEXT
+	dmesg | grep -F "$1"
+}
+
+# The exit witness (kunit/xfrm_dst_acct_exit_watch.c), where loaded.
+WATCH=/sys/module/xfrm_dst_acct_exit_watch/parameters
+
+dismantled() {	# dismantled N: the witness has seen N namespaces go (60 s at most)
+	n=0
+	while [ "$(cat $WATCH/namespaces_dismantled)" -lt "$1" ] && [ $n -lt 60 ]; do
+		sleep 1
+		n=$((n + 1))
+	done
+	echo "dismantled: $(cat $WATCH/namespaces_dismantled) after ${n}s"
+	[ "$(cat $WATCH/namespaces_dismantled)" -ge "$1" ]
+}
+
 view() {	# view NS: /proc/net/xfrm_dst_acct as namespace NS ("init") sees it
 	if [ "$1" = init ]; then
 		cat /proc/net/xfrm_dst_acct
