@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install the Debian packages the test harness needs.
 #
-# Usage: scripts/deps.sh
+# Usage: scripts/deps.sh [PACKAGE...]
+#        (default: the packages below; a script that needs more names its own)
 #
 # Quiet and quick when everything is already installed, so other scripts
 # (and CI) can call it unconditionally.  As root it installs what is
@@ -41,6 +42,7 @@ missing_packages() {
 
 main() {
 	local missing
+	[ $# -eq 0 ] || PACKAGES=("$@")
 	mapfile -t missing < <(missing_packages)
 	if [ "${#missing[@]}" -eq 0 ]; then
 		return 0

@@ -38,22 +38,6 @@ die() {
 	exit 1
 }
 
-deps() {
-	local missing=() pkg
-	for pkg in "${BUILD_DEPS[@]}"; do
-		dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | grep -q '^ii' ||
-			missing+=("$pkg")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "deb/build.sh: missing packages; as root run:" >&2
-		echo "apt-get install -y --no-install-recommends ${missing[*]}" >&2
-		exit 1
-	fi
-	echo "deb/build.sh: installing ${missing[*]}" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" >/dev/null
-}
 
 # The manuals must name the version being packaged and format without a
 # single warning (groff -ww, and man --warnings as lintian runs it).
@@ -122,7 +106,7 @@ EOF
 main() {
 	local src log rc
 	[ -n "$VERSION" ] || die "no PACKAGE_VERSION in dkms.conf"
-	deps
+	"$ROOT/scripts/deps.sh" "${BUILD_DEPS[@]}" >&2 || exit 1
 	check_manuals
 	DATE=$(git -C "$ROOT" log -1 --format=%aD 2>/dev/null || true)
 	[ -n "$DATE" ] || DATE=$(date -R)

@@ -51,22 +51,6 @@ die() {
 	exit 1
 }
 
-deps() {
-	local missing=() pkg
-	for pkg in "${BUILD_DEPS[@]}"; do
-		dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | grep -q '^ii' ||
-			missing+=("$pkg")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "rpm/build.sh: missing packages; as root run:" >&2
-		echo "apt-get install -y --no-install-recommends ${missing[*]}" >&2
-		exit 1
-	fi
-	echo "rpm/build.sh: installing ${missing[*]}" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" >/dev/null
-}
 
 # tarball DIR: the spec's Source0 in DIR/SOURCES, files in name order,
 # owned by root and dated SOURCE_DATE_EPOCH.
@@ -121,7 +105,7 @@ check_rpm() {
 main() {
 	local top log rc
 	[ -n "$VERSION" ] || die "no PACKAGE_VERSION in dkms.conf"
-	deps
+	"$ROOT/scripts/deps.sh" "${BUILD_DEPS[@]}" >&2 || exit 1
 	DATE=$(git -C "$ROOT" log -1 --format=%aD 2>/dev/null || true)
 	[ -n "$DATE" ] || DATE=$(date -R)
 	export SOURCE_DATE_EPOCH

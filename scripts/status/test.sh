@@ -50,24 +50,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Packages beyond scripts/deps.sh: dash (the host shell under test),
-# mawk, and the Prometheus text parser.
-deps() {
-	local missing=() pkg
-	for pkg in dash mawk python3-prometheus-client; do
-		dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | grep -q '^ii' ||
-			missing+=("$pkg")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "status/test.sh: missing packages; as root run:" >&2
-		echo "apt-get install -y --no-install-recommends ${missing[*]}" >&2
-		return 1
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" >/dev/null
-}
-
 # show_block LOG NAME: the tool's output NAME from a console log.
 show_block() {
 	awk -v name="$2" '
@@ -307,7 +289,9 @@ doctor_releases() {
 main() {
 	local variant run mode start=$SECONDS runs=$RUNS
 	"$ROOT/scripts/deps.sh" >&2 || exit 1
-	deps || exit 1
+	# Beyond those: dash (the host shell under test), mawk, and the
+	# Prometheus text parser.
+	"$ROOT/scripts/deps.sh" dash mawk python3-prometheus-client >&2 || exit 1
 	host_checks
 	[ "$HOST_ONLY" = 1 ] && runs=
 	[ -n "${KERNEL:-}" ] && [ "$HOST_ONLY" = 0 ] && runs=user:auto
