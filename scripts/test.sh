@@ -258,6 +258,11 @@ test_debian_as_user() {
 main() {
 	local start=$SECONDS
 
+	if [ -n "${KERNEL:-}" ] && [ "${1:-}" = --newer ]; then
+		echo "test.sh: make newer runs the 6.12 test kernels it builds; for the kernel" \
+			"you name, run make test KERNEL=... MODULES=..." >&2
+		exit 2
+	fi
 	"$ROOT/scripts/deps.sh" || exit 1
 	if [ -n "${KERNEL:-}" ]; then
 		test_user_kernel

@@ -162,6 +162,13 @@ table() {
 
 main() {
 	local start mode rc=0 ns fam pok ptot cok ctot drift refused
+	if [ -n "${KERNEL:-}" ]; then
+		echo "make demo runs on the model of the defect it builds (Debian's 6.1 with" \
+			"the shared storage put back), to show a failure a fixed kernel cannot show." \
+			"For the kernel you name, make e2e KERNEL=... MODULES=... runs the same" \
+			"scenario without and with the repair." | fold -s -w 76 >&2
+		exit 2
+	fi
 	start=$(e2e_now)
 	intro
 	"$ROOT/scripts/deps.sh" >&2 || exit 1

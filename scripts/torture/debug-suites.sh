@@ -3,15 +3,20 @@
 # run ending with a kmemleak scan.
 #
 # Usage: scripts/torture/debug-suites.sh [--kunit|--e2e] [KERNEL...]
+#        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=DIR] \
+#            scripts/torture/debug-suites.sh [--kunit|--e2e]
 #        KERNEL: stock|affected (default: both), run on KERNEL-debug; or
 #        any kernel named as in scripts/vm/kernel.sh that has KASAN,
-#        kmemleak and KUnit
+#        kmemleak and KUnit (a kernel without them is refused at once,
+#        with the options it lacks)
 #        --kunit: the KUnit runs only, no e2e (what make test runs)
 #        --e2e: the e2e runs only
 #
 # Runs, as in scripts/test.sh (kernel, mode, expected verdict):
 #   stock-debug    auto   no       stock-debug    force  no
 #   affected-debug off    yes      affected-debug auto   yes
+#   any other      auto   what the module reports (nobody can say
+#                         beforehand whether that kernel is affected)
 # Each boots scripts/vm/kunit-scenario.sh followed by a kmemleak check
 # (scripts/torture/kmemleak.sh, booted with kmemleak.verbose=1), and
 # counts as passed only if every KUnit case passed, kmemleak found
@@ -40,9 +45,34 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(driver_work "${XDA_DEBUG_WORK:-}" debug) || exit 1
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800}
-RUNS="stock:auto:no stock:force:no affected:off:yes affected:auto:yes"
 passed=0
 failed=0
+
+# kunit_runs: the KUnit runs (MODE:EXPECT) on the kernel in use.
+kunit_runs() {
+	case $K_NAME in
+	stock-debug | stock-*-debug) echo "auto:no force:no" ;;
+	affected-debug | affected-*-debug) echo "off:yes auto:yes" ;;
+	*) echo "auto:reported" ;;
+	esac
+}
+
+# e2e_runs: the e2e runs (MODE) on the kernel in use.
+e2e_runs() {
+	case $K_NAME in
+	stock-debug | stock-*-debug) echo force ;;
+	affected-debug | affected-*-debug) echo "auto hot" ;;
+	*) echo auto ;;
+	esac
+}
+
+# debug_lacks: the options of a debug kernel that the kernel in use lacks.
+debug_lacks() {
+	local opt
+	for opt in CONFIG_KASAN CONFIG_DEBUG_KMEMLEAK CONFIG_PROVE_LOCKING CONFIG_KUNIT; do
+		[ -n "$(kernel_config $opt)" ] || echo "$opt"
+	done
+}
 
 count() {	# count NAME OK|FAIL
 	echo "$1: $2"
@@ -53,6 +83,19 @@ count() {	# count NAME OK|FAIL
 selftest_kmemleak() {	# selftest_kmemleak: on the kernel in use
 	local dir=$WORK/$K_NAME ko=$K_BUILD/samples/kmemleak/kmemleak-test.ko log
 	log=$dir/kmemleak-selftest.log
+	if [ -n "$K_MODULES" ]; then
+		# A kernel named by its trees: the sample, if built, is a module
+		# of its modules tree (possibly compressed).
+		ko=$(find "$K_MODULES" -name 'kmemleak-test.ko*' | head -n 1)
+		case $ko in
+		'') echo "   (no kmemleak-test.ko in $K_MODULES: the harness's self-test is not run)"; return ;;
+		*.xz) xz -dc "$ko" >"$dir/kmemleak-test.ko" ;;
+		*.zst) zstd -q -dc "$ko" >"$dir/kmemleak-test.ko" ;;
+		*.gz) gzip -dc "$ko" >"$dir/kmemleak-test.ko" ;;
+		*) cp "$ko" "$dir/kmemleak-test.ko" ;;
+		esac
+		ko=$dir/kmemleak-test.ko
+	fi
 	[ -f "$ko" ] || { count "$K_NAME: kmemleak-test.ko built" FAIL; return; }
 	cat >"$dir/selftest.sh" <<'EOF'
 #!/bin/sh
@@ -113,7 +156,6 @@ run_kunit() {	# run_kunit MODE EXPECT: on the kernel in use
 # every ping and connection made, every namespace's storage as expected.
 # Lighter traffic than make e2e (XDA_DEBUG_E2E_ARGS): the debug kernel is
 # there to find memory and locking errors, and runs several times slower.
-E2E_RUNS="stock:force affected:auto affected:hot"
 E2E_ARGS=${XDA_DEBUG_E2E_ARGS:-xda.waves=2 xda.hotwave=2 xda.conns=20 xda.gc=200}
 
 prepare_e2e() {	# prepare_e2e: the initramfs, in $WORK/<kernel>/e2e.cpio.gz
@@ -139,9 +181,6 @@ EOF2
 run_e2e() {	# run_e2e MODE: on the kernel in use
 	local name="$K_NAME/e2e-$1" dir=$WORK/$K_NAME log state=own round=1 bad
 	log=$dir/e2e-$1.log
-	case $K_NAME:$1 in
-	stock*:auto) state=kernel ;;
-	esac
 	[ "$1" = hot ] && round=2
 	echo "== e2e on the $K_NAME kernel, mode=$1 ($E2E_ARGS)"
 	# shellcheck disable=SC2086 # a list of kernel arguments
@@ -150,6 +189,8 @@ run_e2e() {	# run_e2e MODE: on the kernel in use
 		sed 's/^/   /' "$log.run"
 	echo "   VM ran ${BOOT_SECONDS}s; $(grep -a '^kmemleak: ' "$log" || echo 'kmemleak: no result')"
 	grep -a "^e2e-ns: round=$round " "$log" | sed 's/^e2e-ns: /   /'
+	# mode=auto leaves a kernel it finds not affected as it is.
+	[ "$1" = auto ] && grep -aq '^e2e-module: affected=no' "$log" && state=kernel
 	counts_clean "$name" "$log"
 	bad=$(grep -a "^e2e-ns: round=$round " "$log" | awk -v state=$state '
 		{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -166,7 +207,7 @@ run_e2e() {	# run_e2e MODE: on the kernel in use
 }
 
 main() {
-	local kernels=() base run v mode expect dir e2e=1 kunit=1
+	local kernels=() base run mode expect dir lacks e2e=1 kunit=1
 	for base in "$@"; do
 		case $base in
 		--kunit) e2e=0 ;;
@@ -185,9 +226,12 @@ main() {
 		echo "   $(kernel_summary)"
 		dir=$WORK/$K_NAME
 		mkdir -p "$dir"
-		if [ "$K_DEBUG" != 1 ] || [ "$K_KUNIT" != 1 ]; then
-			count "$K_NAME: a kernel with KASAN, kmemleak and KUnit" FAIL
-			continue
+		lacks=$(debug_lacks | paste -sd " ")
+		if [ -n "$lacks" ]; then
+			echo "debug-suites: $K_NAME is not a debug kernel: it lacks $lacks." \
+				"These runs need KASAN, kmemleak, lockdep and KUnit; make e2e and" \
+				"make test run on any kernel." >&2
+			exit 2
 		fi
 		if ! kernel_build_module "$dir/build"; then
 			count "$K_NAME: modules build with W=1, no warning" FAIL
@@ -205,15 +249,16 @@ main() {
 		kernel_initramfs "$dir/kunit.cpio.gz" "$dir/kunit-scenario.sh" \
 			"$dir/build/xfrm_dst_acct.ko" "$dir/build/kunit/xfrm_dst_acct_test.ko" \
 			"$ROOT/scripts/torture/kmemleak.sh"
-		for run in $RUNS; do
-			IFS=: read -r v mode expect <<<"$run"
-			[ $kunit = 1 ] && [ "$v-debug" = "$K_NAME" ] && run_kunit "$mode" "$expect"
-		done
+		if [ $kunit = 1 ]; then
+			for run in $(kunit_runs); do
+				IFS=: read -r mode expect <<<"$run"
+				run_kunit "$mode" "$expect"
+			done
+		fi
 		[ $e2e = 1 ] || continue
 		prepare_e2e || { count "$K_NAME: e2e initramfs" FAIL; continue; }
-		for run in $E2E_RUNS; do
-			IFS=: read -r v mode <<<"$run"
-			[ "$v-debug" = "$K_NAME" ] && run_e2e "$mode"
+		for mode in $(e2e_runs); do
+			run_e2e "$mode"
 		done
 	done
 	echo "$passed passed, $failed failed"
