@@ -403,11 +403,13 @@ kernel_dkms_build() {
 
 # kernel_modules_cpio OUT: for a kernel with a modules tree, a second
 # archive with /lib/modules/RELEASE holding the scenario modules it has
-# (with their dependencies, listed in xda-preload for /init to load), the
+# (with their dependencies, listed in xda-preload for /init to load,
+# except those that need a module of KERNEL_LOADS_LATER, an extended
+# regular expression of module names that the scenario loads itself), the
 # module where dkms installs it (updates/dkms, for modprobe), depmod's
 # files, and kmod's modprobe.  The kernel unpacks it over the first.
 kernel_modules_cpio() {
-	local out=$1 staging mods m path root
+	local out=$1 staging mods m path root deps
 	root=${K_MODULES%/lib/modules/*}
 	[ "$root/lib/modules/$K_RELEASE" = "$K_MODULES" ] ||
 		kernel_die "$K_MODULES: expected a path ending in lib/modules/$K_RELEASE"
@@ -415,11 +417,16 @@ kernel_modules_cpio() {
 	mods=$staging/lib/modules/$K_RELEASE
 	mkdir -p "$mods/updates/dkms"
 	for m in "${KERNEL_SCENARIO_MODULES[@]}"; do
-		modprobe -d "$root" -S "$K_RELEASE" --show-depends "$m" 2>/dev/null |
-			awk '$1 == "insmod" { print $2 }'
-		modprobe -d "$root" -S "$K_RELEASE" --show-depends "$m" >/dev/null 2>&1 &&
+		deps=$(modprobe -d "$root" -S "$K_RELEASE" --show-depends "$m" 2>/dev/null) ||
+			continue
+		deps=$(echo "$deps" | awk '$1 == "insmod" { print $2 }')
+		echo "$deps"
+		# Not loaded at boot: what needs a module the scenario loads itself.
+		if [ -z "${KERNEL_LOADS_LATER:-}" ] ||
+			! echo "$deps" | grep -Eq "/($KERNEL_LOADS_LATER)\.ko"; then
 			echo "$m" >>"$staging/preload"
-	done | sort -u | while read -r path; do
+		fi
+	done | sort -u | grep . | while read -r path; do
 		install -D -m 0644 "$path" "$staging${path#"$root"}"
 	done
 	# (modules.builtin.modinfo exists since 5.2; depmod asks for it.)
