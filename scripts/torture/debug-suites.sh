@@ -86,14 +86,10 @@ selftest_kmemleak() {	# selftest_kmemleak: on the kernel in use
 	if [ -n "$K_MODULES" ]; then
 		# A kernel named by its trees: the sample, if built, is a module
 		# of its modules tree (possibly compressed).
-		ko=$(find "$K_MODULES" -name 'kmemleak-test.ko*' | head -n 1)
-		case $ko in
-		'') echo "   (no kmemleak-test.ko in $K_MODULES: the harness's self-test is not run)"; return ;;
-		*.xz) xz -dc "$ko" >"$dir/kmemleak-test.ko" ;;
-		*.zst) zstd -q -dc "$ko" >"$dir/kmemleak-test.ko" ;;
-		*.gz) gzip -dc "$ko" >"$dir/kmemleak-test.ko" ;;
-		*) cp "$ko" "$dir/kmemleak-test.ko" ;;
-		esac
+		kernel_tree_module kmemleak-test "$dir" || {
+			echo "   (no kmemleak-test.ko in $K_MODULES: the harness's self-test is not run)"
+			return
+		}
 		ko=$dir/kmemleak-test.ko
 	fi
 	[ -f "$ko" ] || { count "$K_NAME: kmemleak-test.ko built" FAIL; return; }

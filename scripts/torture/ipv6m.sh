@@ -50,23 +50,13 @@ ORDERS=${XDA_IPV6M_ORDERS:-before after}
 # The scenarios load ipv6.ko themselves (scripts/vm/kernel.sh).
 export KERNEL_LOADS_LATER=ipv6
 
-# ipv6_module NAME DIR: NAME.ko of net/ipv6 for the kernel in use, in DIR
-# (from its modules tree, uncompressed, where it has one).
+# ipv6_module NAME DIR: NAME.ko of net/ipv6 for the kernel in use, in DIR.
 ipv6_module() {
-	local ko
-	if [ -z "$K_MODULES" ]; then
+	if [ -n "$K_MODULES" ]; then
+		kernel_tree_module "$1" "$2"
+	else
 		cp "$K_BUILD/net/ipv6/$1.ko" "$2/"
-		return
 	fi
-	ko=$(find "$K_MODULES/kernel/net/ipv6" -name "$1.ko*" | head -n 1)
-	case $ko in
-	*.xz) xz -dc "$ko" >"$2/$1.ko" ;;
-	*.zst) zstd -q -dc "$ko" >"$2/$1.ko" ;;
-	*.gz) gzip -dc "$ko" >"$2/$1.ko" ;;
-	?*) cp "$ko" "$2/$1.ko" ;;
-	*) return 1 ;;
-	esac
-	kernel_fix_relocations "$2/$1.ko"
 }
 
 # ipv6m_lacks: why the kernel in use cannot run these scenarios, if it cannot.

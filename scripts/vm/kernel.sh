@@ -364,6 +364,25 @@ kernel_fix_relocations() {
 	done
 }
 
+# kernel_ko_copy KO DEST: KO (.ko, or .ko.xz, .ko.zst, .ko.gz as a
+# kernel's modules tree may hold it) uncompressed at DEST.
+kernel_ko_copy() {
+	case $1 in
+	*.xz) xz -dc "$1" >"$2" ;;
+	*.zst) zstd -q -dc "$1" >"$2" ;;
+	*.gz) gzip -dc "$1" >"$2" ;;
+	*.ko) cp "$1" "$2" ;;
+	*) return 1 ;;
+	esac
+}
+
+# kernel_tree_module NAME DIR: the kernel's own module NAME, from its
+# modules tree, uncompressed in DIR/NAME.ko (loadable by its loader).
+kernel_tree_module() {
+	kernel_ko_copy "$(find "$K_MODULES/kernel" -name "$1.ko*" | head -n 1)" "$2/$1.ko" &&
+		kernel_fix_relocations "$2/$1.ko"
+}
+
 # kernel_dkms_build DIR: dkms add + build in a private dkms tree, so that
 # the host's dkms state is never touched; prints the built module.
 kernel_dkms_build() {
@@ -386,14 +405,9 @@ kernel_dkms_build() {
 	}
 	ko=$dir/dkms/tree/$name/$version/$K_RELEASE/x86_64/module/xfrm_dst_acct.ko
 	# Compressed where the kernel compresses its modules (Debian's 6.12).
-	if [ -f "$ko.xz" ]; then
-		xz -dc "$ko.xz" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
-	elif [ -f "$ko.zst" ]; then
-		zstd -q -dc "$ko.zst" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
-	elif [ -f "$ko.gz" ]; then
-		gzip -dc "$ko.gz" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
-	fi
-	[ -f "$ko" ] || { kernel_log "dkms built no $ko"; return 1; }
+	kernel_ko_copy "$(ls "$ko"* 2>/dev/null | head -n 1)" "$dir/dkms/xfrm_dst_acct.ko" ||
+		{ kernel_log "dkms built no $ko"; return 1; }
+	ko=$dir/dkms/xfrm_dst_acct.ko
 	kernel_log "$K_NAME: dkms built $(modinfo -F vermagic "$ko" | cut -d' ' -f1)," \
 		"signer: $(modinfo -F signer "$ko" || echo none)"
 	echo "$ko"
