@@ -26,6 +26,7 @@
 #     kernel while the module owns its storage (the witness
 #     kunit/xfrm_dst_acct_exit_watch.c, loaded between xfrm_dst_acct and
 #     ipv6.ko).
+# needs: CONFIG_IPV6=m CONFIG_KUNIT
 . /lib/xda/scenario-lib.sh
 KO=$LIB/xfrm_dst_acct.ko
 . $LIB/ipsec.sh

@@ -59,11 +59,7 @@ ipv6_module() {
 	fi
 }
 
-# ipv6m_lacks: why the kernel in use cannot run these scenarios, if it cannot.
-ipv6m_lacks() {
-	[ "$K_IPV6M" = 1 ] || echo "IPv6 is not built as a module (CONFIG_IPV6=$(kernel_config CONFIG_IPV6))"
-	[ "$K_KUNIT" = 1 ] || echo "no KUnit (CONFIG_KUNIT unset)"
-}
+SCENARIOS=("$ROOT"/scripts/torture/ipv6m-*scenario.sh)
 
 run_variant() {	# run_variant KERNEL
 	local variant mode=force expect=no dir path paths=$PATHS order log status=0
@@ -163,10 +159,9 @@ main() {
 	fi
 	for k in "$@"; do
 		kernel_use "$k"
-		lacks=$(ipv6m_lacks | paste -sd ';' | sed 's/;/; /g')
+		lacks=$(kernel_lacks "${SCENARIOS[@]}" | paste -sd ';' | sed 's/;/, /g')
 		if [ -n "$lacks" ]; then
-			echo "ipv6m: $K_NAME cannot run these scenarios: $lacks." \
-				"They need IPv6 built as a module and KUnit." >&2
+			echo "ipv6m: $K_NAME cannot run these scenarios: they need $lacks." >&2
 			exit 2
 		fi
 	done

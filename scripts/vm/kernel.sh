@@ -144,6 +144,22 @@ kernel_config() {
 	sed -n "s/^$1=//p" "$K_BUILD/.config"
 }
 
+# kernel_lacks SCENARIO...: what the kernel in use lacks of the options
+# the scenarios name on their "# needs:" lines (OPTION: y or m;
+# OPTION=VALUE: that value), one "OPTION (here: VALUE)" line each.
+kernel_lacks() {
+	local want opt val have
+	for want in $(sed -n 's/^# needs: *//p' "$@" | tr ' ' '\n' | sort -u); do
+		opt=${want%%=*}
+		val=${want#"$opt"}
+		val=${val#=}
+		have=$(kernel_config "$opt")
+		if [ -z "$have" ] || { [ -n "$val" ] && [ "$have" != "$val" ]; }; then
+			echo "$opt${val:+=$val} (here: ${have:-not set})"
+		fi
+	done
+}
+
 # What the kernel has, from its build tree and release.
 kernel_features() {
 	local v
