@@ -394,6 +394,23 @@ backlog_drops() {
 	echo $n
 }
 
+# tcp_ext NS NAME...: "NAME=VALUE ..." from the namespace's TcpExt
+# counters (/proc/net/netstat): what its listeners and handshakes dropped.
+tcp_ext() {
+	ns=$1
+	shift
+	awk -v want="$*" '$1 == "TcpExt:" {
+			if (!n) { n = split($0, name); next }
+			k = split(want, w)
+			for (i = 1; i <= k; i++)
+				for (j = 2; j <= NF; j++)
+					if (name[j] == w[i]) {
+						printf "%s%s=%s", sep, w[i], $j
+						sep = " "
+					}
+			exit }' "/proc/$(cat "$RUN/$ns.anchor")/net/netstat"
+}
+
 stop_traffic() {
 	wait_for_connections
 	touch $RUN/stop
@@ -423,6 +440,28 @@ stop_traffic() {
 						"$RUN/$ns.pings.$family.failed" | sort | uniq -c |
 						awk '{ n = $1; $1 = ""; printf "%s%dx%s", sep, n, $0; sep = "," }')"
 		done
+	done
+	# What each namespace's TCP and IPsec dropped (for a failed connect:
+	# the server's side of a handshake is in its peer's namespace).
+	for ns in $(namespaces); do
+		say "$ns: TCP: $(tcp_ext "$ns" ListenOverflows ListenDrops TCPTimeouts \
+			TCPChallengeACK TCPSYNChallenge TCPReqQFullDrop TCPReqQFullDoCookies \
+			SyncookiesSent SyncookiesFailed TCPAbortOnTimeout)"
+		# IPsec's own drop counters, where the kernel keeps them
+		# (CONFIG_XFRM_STATISTICS): those that are not zero.
+		f=/proc/$(cat "$RUN/$ns.anchor")/net/xfrm_stat
+		[ -r "$f" ] && say "$ns: xfrm_stat: $(awk '$2 != 0 { printf "%s%s=%s", sep, $1, $2; sep = " " }' "$f")"
+		say "$ns: snmp: $(awk '$1 == "Ip:" || $1 == "Tcp:" {
+				if (!seen[$1]++) { split($0, name); next }
+				for (j = 2; j <= NF; j++)
+					if (name[j] ~ /Discards|NoRoutes|Errs|Errors|RetransSegs|AttemptFails/ && $j != 0)
+						printf "%s%s=%s ", $1, name[j], $j }' \
+			"/proc/$(cat "$RUN/$ns.anchor")/net/snmp")$(awk '$2 != 0 && $1 ~ /Discards|NoRoutes/ {
+				printf "%s=%s ", $1, $2 }' "/proc/$(cat "$RUN/$ns.anchor")/net/snmp6")"
+		say "$ns: link drops: $($IP -n "$ns" -s -o link | awk '{
+			for (i = 1; i <= NF; i++)
+				if (($i == "RX:" || $i == "TX:") && $(i + 11) != 0)
+					printf "%s %s%s ", $2, $i, $(i + 11) }')"
 	done
 }
 

@@ -66,12 +66,11 @@ e2e_runs() {
 	esac
 }
 
-# debug_lacks: the options of a debug kernel that the kernel in use lacks.
+# debug_lacks: what the kernel in use lacks of a debug kernel's options
+# and of the scenarios' (kernel_lacks).
 debug_lacks() {
-	local opt
-	for opt in CONFIG_KASAN CONFIG_DEBUG_KMEMLEAK CONFIG_PROVE_LOCKING CONFIG_KUNIT; do
-		[ -n "$(kernel_config $opt)" ] || echo "$opt"
-	done
+	kernel_lacks "$ROOT/scripts/vm/kunit-scenario.sh" "$ROOT/scripts/e2e/scenario.sh" \
+		<(echo "# needs: CONFIG_KASAN CONFIG_DEBUG_KMEMLEAK CONFIG_PROVE_LOCKING")
 }
 
 count() {	# count NAME OK|FAIL
@@ -86,14 +85,10 @@ selftest_kmemleak() {	# selftest_kmemleak: on the kernel in use
 	if [ -n "$K_MODULES" ]; then
 		# A kernel named by its trees: the sample, if built, is a module
 		# of its modules tree (possibly compressed).
-		ko=$(find "$K_MODULES" -name 'kmemleak-test.ko*' | head -n 1)
-		case $ko in
-		'') echo "   (no kmemleak-test.ko in $K_MODULES: the harness's self-test is not run)"; return ;;
-		*.xz) xz -dc "$ko" >"$dir/kmemleak-test.ko" ;;
-		*.zst) zstd -q -dc "$ko" >"$dir/kmemleak-test.ko" ;;
-		*.gz) gzip -dc "$ko" >"$dir/kmemleak-test.ko" ;;
-		*) cp "$ko" "$dir/kmemleak-test.ko" ;;
-		esac
+		kernel_tree_module kmemleak-test "$dir" || {
+			echo "   (no kmemleak-test.ko in $K_MODULES: the harness's self-test is not run)"
+			return
+		}
 		ko=$dir/kmemleak-test.ko
 	fi
 	[ -f "$ko" ] || { count "$K_NAME: kmemleak-test.ko built" FAIL; return; }
@@ -226,11 +221,10 @@ main() {
 		echo "   $(kernel_summary)"
 		dir=$WORK/$K_NAME
 		mkdir -p "$dir"
-		lacks=$(debug_lacks | paste -sd " ")
+		lacks=$(debug_lacks | paste -sd ';' | sed 's/;/, /g')
 		if [ -n "$lacks" ]; then
-			echo "debug-suites: $K_NAME is not a debug kernel: it lacks $lacks." \
-				"These runs need KASAN, kmemleak, lockdep and KUnit; make e2e and" \
-				"make test run on any kernel." >&2
+			echo "debug-suites: $K_NAME is not a debug kernel: these runs need $lacks." \
+				"make e2e and make test run on any kernel." >&2
 			exit 2
 		fi
 		if ! kernel_build_module "$dir/build"; then

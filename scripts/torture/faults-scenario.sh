@@ -2,6 +2,7 @@
 # Runs inside the test VM (see scripts/torture/faults.sh): every allocation
 # on the module's load path and on the namespace-creation path made to fail
 # in turn.
+# needs: CONFIG_KUNIT CONFIG_FAILSLAB
 #
 # Kernel command line:
 #   xda.mode=auto|force   the module's mode

@@ -53,7 +53,7 @@ ours() {
 }
 
 run_kernel() {	# run_kernel KERNEL
-	local variant mode=auto expect=reported dir log reports kunit why=()
+	local variant mode=auto expect=reported dir log reports kunit lacks why=()
 	kernel_use "$1"
 	variant=$K_NAME
 	case $variant in
@@ -66,8 +66,9 @@ run_kernel() {	# run_kernel KERNEL
 
 	echo "== fault injection on the $variant kernel, mode=$mode" >&2
 	echo "   $(kernel_summary)" >&2
-	[ "$K_KUNIT" = 1 ] && [ "$(kernel_config CONFIG_FAILSLAB)" = y ] || {
-		echo "faults: kernel=$variant: needs KUnit and failslab (CONFIG_KUNIT, CONFIG_FAILSLAB): not run"
+	lacks=$(kernel_lacks "$ROOT/scripts/torture/faults-scenario.sh" | paste -sd ';' | sed 's/;/, /g')
+	[ -z "$lacks" ] || {
+		echo "faults: kernel=$variant: not run: the scenario needs $lacks"
 		return 1
 	}
 	kernel_build_module "$dir/build" || {

@@ -8,6 +8,7 @@
 # module's .init, so the module's late IPv6 .init judges it.  That verdict
 # must repair init_net's IPv6 counter too, as the first namespace's
 # verdict repairs init_net's IPv4 counter.
+# needs: CONFIG_IPV6=m CONFIG_KUNIT
 . /lib/xda/scenario-lib.sh
 PARAMS=/sys/module/xfrm_dst_acct/parameters
 

@@ -19,6 +19,7 @@
 #      and the module's; a is deleted and, once the witness has counted it
 #      in (its exit is held), c is made, which retries the owed attach;
 #   4. the witness must find no destroyed counter given storage again.
+# needs: CONFIG_IPV6=m CONFIG_KUNIT
 . /lib/xda/scenario-lib.sh
 TEST=/sys/module/xfrm_dst_acct_test/parameters
 

@@ -6,15 +6,19 @@
 # families.
 #
 # Usage: scripts/torture/ipv6m.sh [KERNEL...]
+#        KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=DIR] \
+#            scripts/torture/ipv6m.sh
 #        KERNEL: a kernel named as in scripts/vm/kernel.sh with IPv6 built
 #        as a module and KUnit (default: affected-ipv6m-debug
-#        stock-ipv6m-debug)
+#        stock-ipv6m-debug); a kernel without them is refused at once
 #
 # Runs per kernel: order=before and order=after (ipv6.ko loaded before /
 # after xfrm_dst_acct), each by both namespace-exit paths (pre_exit, and
 # exit_batch as kernels before 5.3 take it, XDA_NETNS_EXIT=exit_batch),
-# mode=auto on affected kernels, mode=force on stock ones (see
-# scripts/torture/ipv6m-scenario.sh).  On stock, exit_batch and
+# mode=auto on affected kernels, mode=force on stock ones and on a kernel
+# named by its trees (see scripts/torture/ipv6m-scenario.sh).  There,
+# ipv6.ko and esp6.ko come from its modules tree, and /init loads at boot
+# none of the modules that need ipv6.  On stock, exit_batch and
 # order=after is the case of 4.4 .. 5.2 kernels where ipv6's xfrm6 exit
 # (dst_entries_destroy()) runs before the module's .exit: a namespace is
 # destroyed, and the console log and kmemleak must stay clean.
@@ -43,19 +47,36 @@ export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800}
 PATHS=${XDA_IPV6M_PATHS:-pre_exit exit_batch}
 ORDERS=${XDA_IPV6M_ORDERS:-before after}
+# The scenarios load ipv6.ko themselves (scripts/vm/kernel.sh).
+export KERNEL_LOADS_LATER=ipv6
+
+# ipv6_module NAME DIR: NAME.ko of net/ipv6 for the kernel in use, in DIR.
+ipv6_module() {
+	if [ -n "$K_MODULES" ]; then
+		kernel_tree_module "$1" "$2"
+	else
+		cp "$K_BUILD/net/ipv6/$1.ko" "$2/"
+	fi
+}
+
+SCENARIOS=("$ROOT"/scripts/torture/ipv6m-*scenario.sh)
 
 run_variant() {	# run_variant KERNEL
-	local variant mode=force expect=no dir path order log status=0
+	local variant mode=force expect=no dir path paths=$PATHS order log status=0
 	local total ok kunit reports
 	kernel_use "$1"
 	variant=$K_NAME
 	case $variant in
 	affected-*) mode=auto expect=yes ;;
+	stock-*) ;;
+	*)
+		# dkms builds the module one way: the kernel's own exit path.
+		expect=reported
+		paths=$([ "$K_PRE_EXIT" = 1 ] && echo pre_exit || echo exit_batch)
+		;;
 	esac
 	echo "== $variant, mode=$mode" >&2
-	[ "$K_IPV6M" = 1 ] && [ "$K_KUNIT" = 1 ] && [ -f "$K_BUILD/net/ipv6/ipv6.ko" ] ||
-		{ echo "ipv6m: kernel=$variant: needs IPv6 as a module (ipv6.ko in its build tree) and KUnit"; return 1; }
-	for path in $PATHS; do
+	for path in $paths; do
 		dir=$WORK/$variant/$path
 		mkdir -p "$dir"
 		kernel_build_module "$dir/build" $([ $path = exit_batch ] && echo XDA_NETNS_EXIT=exit_batch) || {
@@ -63,11 +84,16 @@ run_variant() {	# run_variant KERNEL
 			status=1
 			continue
 		}
+		ipv6_module ipv6 "$dir/build" && ipv6_module esp6 "$dir/build" || {
+			echo "ipv6m: kernel=$variant: no ipv6.ko or esp6.ko in its modules tree"
+			status=1
+			continue
+		}
 		kernel_initramfs "$dir/initramfs.cpio.gz" \
 			"$ROOT/scripts/torture/ipv6m-scenario.sh" "$dir/build/xfrm_dst_acct.ko" \
 			"$dir/build/kunit/xfrm_dst_acct_test.ko" \
-			"$dir/build/kunit/xfrm_dst_acct_exit_watch.ko" "$K_BUILD/net/ipv6/ipv6.ko" \
-			"$K_BUILD/net/ipv6/esp6.ko" "$ROOT/scripts/torture/ipsec.sh" \
+			"$dir/build/kunit/xfrm_dst_acct_exit_watch.ko" "$dir/build/ipv6.ko" \
+			"$dir/build/esp6.ko" "$ROOT/scripts/torture/ipsec.sh" \
 			"$ROOT/scripts/torture/kmemleak.sh"
 		for order in $ORDERS; do
 			log=$dir/$order.log
@@ -110,7 +136,7 @@ run_race() {
 	kernel_initramfs "$dir/$race.cpio.gz" \
 		"$ROOT/scripts/torture/ipv6m-$race-scenario.sh" "$dir/build/xfrm_dst_acct.ko" \
 		"$dir/build/kunit/xfrm_dst_acct_test.ko" \
-		"$dir/build/kunit/xfrm_dst_acct_exit_watch.ko" "$K_BUILD/net/ipv6/ipv6.ko"
+		"$dir/build/kunit/xfrm_dst_acct_exit_watch.ko" "$dir/build/ipv6.ko"
 	kernel_boot "$dir/$race.cpio.gz" "$log"
 	grep -aE '^(check: |    |taken_after)' "$log" | sed 's/^/   /' >&2
 	total=$(grep -ac '^check: ' "$log")
@@ -123,7 +149,7 @@ run_race() {
 }
 
 main() {
-	local status teeth=0
+	local status teeth=0 k lacks
 
 	"$ROOT/scripts/deps.sh" || exit 1
 	if [ $# -eq 0 ]; then
@@ -131,6 +157,14 @@ main() {
 		# The test kernels: the fix taken apart too.
 		[ -n "${KERNEL:-}${XDA_KERNELS:-}" ] || teeth=1
 	fi
+	for k in "$@"; do
+		kernel_use "$k"
+		lacks=$(kernel_lacks "${SCENARIOS[@]}" | paste -sd ';' | sed 's/;/, /g')
+		if [ -n "$lacks" ]; then
+			echo "ipv6m: $K_NAME cannot run these scenarios: they need $lacks." >&2
+			exit 2
+		fi
+	done
 	kernels_each run_variant "$@"
 	status=$?
 	if [ $teeth = 1 ]; then

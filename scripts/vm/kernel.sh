@@ -144,6 +144,22 @@ kernel_config() {
 	sed -n "s/^$1=//p" "$K_BUILD/.config"
 }
 
+# kernel_lacks SCENARIO...: what the kernel in use lacks of the options
+# the scenarios name on their "# needs:" lines (OPTION: y or m;
+# OPTION=VALUE: that value), one "OPTION (here: VALUE)" line each.
+kernel_lacks() {
+	local want opt val have
+	for want in $(sed -n 's/^# needs: *//p' "$@" | tr ' ' '\n' | sort -u); do
+		opt=${want%%=*}
+		val=${want#"$opt"}
+		val=${val#=}
+		have=$(kernel_config "$opt")
+		if [ -z "$have" ] || { [ -n "$val" ] && [ "$have" != "$val" ]; }; then
+			echo "$opt${val:+=$val} (here: ${have:-not set})"
+		fi
+	done
+}
+
 # What the kernel has, from its build tree and release.
 kernel_features() {
 	local v
@@ -364,6 +380,25 @@ kernel_fix_relocations() {
 	done
 }
 
+# kernel_ko_copy KO DEST: KO (.ko, or .ko.xz, .ko.zst, .ko.gz as a
+# kernel's modules tree may hold it) uncompressed at DEST.
+kernel_ko_copy() {
+	case $1 in
+	*.xz) xz -dc "$1" >"$2" ;;
+	*.zst) zstd -q -dc "$1" >"$2" ;;
+	*.gz) gzip -dc "$1" >"$2" ;;
+	*.ko) cp "$1" "$2" ;;
+	*) return 1 ;;
+	esac
+}
+
+# kernel_tree_module NAME DIR: the kernel's own module NAME, from its
+# modules tree, uncompressed in DIR/NAME.ko (loadable by its loader).
+kernel_tree_module() {
+	kernel_ko_copy "$(find "$K_MODULES/kernel" -name "$1.ko*" | head -n 1)" "$2/$1.ko" &&
+		kernel_fix_relocations "$2/$1.ko"
+}
+
 # kernel_dkms_build DIR: dkms add + build in a private dkms tree, so that
 # the host's dkms state is never touched; prints the built module.
 kernel_dkms_build() {
@@ -386,14 +421,9 @@ kernel_dkms_build() {
 	}
 	ko=$dir/dkms/tree/$name/$version/$K_RELEASE/x86_64/module/xfrm_dst_acct.ko
 	# Compressed where the kernel compresses its modules (Debian's 6.12).
-	if [ -f "$ko.xz" ]; then
-		xz -dc "$ko.xz" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
-	elif [ -f "$ko.zst" ]; then
-		zstd -q -dc "$ko.zst" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
-	elif [ -f "$ko.gz" ]; then
-		gzip -dc "$ko.gz" >"$dir/dkms/xfrm_dst_acct.ko" && ko=$dir/dkms/xfrm_dst_acct.ko
-	fi
-	[ -f "$ko" ] || { kernel_log "dkms built no $ko"; return 1; }
+	kernel_ko_copy "$(ls "$ko"* 2>/dev/null | head -n 1)" "$dir/dkms/xfrm_dst_acct.ko" ||
+		{ kernel_log "dkms built no $ko"; return 1; }
+	ko=$dir/dkms/xfrm_dst_acct.ko
 	kernel_log "$K_NAME: dkms built $(modinfo -F vermagic "$ko" | cut -d' ' -f1)," \
 		"signer: $(modinfo -F signer "$ko" || echo none)"
 	echo "$ko"
@@ -403,11 +433,13 @@ kernel_dkms_build() {
 
 # kernel_modules_cpio OUT: for a kernel with a modules tree, a second
 # archive with /lib/modules/RELEASE holding the scenario modules it has
-# (with their dependencies, listed in xda-preload for /init to load), the
+# (with their dependencies, listed in xda-preload for /init to load,
+# except those that need a module of KERNEL_LOADS_LATER, an extended
+# regular expression of module names that the scenario loads itself), the
 # module where dkms installs it (updates/dkms, for modprobe), depmod's
 # files, and kmod's modprobe.  The kernel unpacks it over the first.
 kernel_modules_cpio() {
-	local out=$1 staging mods m path root
+	local out=$1 staging mods m path root deps
 	root=${K_MODULES%/lib/modules/*}
 	[ "$root/lib/modules/$K_RELEASE" = "$K_MODULES" ] ||
 		kernel_die "$K_MODULES: expected a path ending in lib/modules/$K_RELEASE"
@@ -415,11 +447,16 @@ kernel_modules_cpio() {
 	mods=$staging/lib/modules/$K_RELEASE
 	mkdir -p "$mods/updates/dkms"
 	for m in "${KERNEL_SCENARIO_MODULES[@]}"; do
-		modprobe -d "$root" -S "$K_RELEASE" --show-depends "$m" 2>/dev/null |
-			awk '$1 == "insmod" { print $2 }'
-		modprobe -d "$root" -S "$K_RELEASE" --show-depends "$m" >/dev/null 2>&1 &&
+		deps=$(modprobe -d "$root" -S "$K_RELEASE" --show-depends "$m" 2>/dev/null) ||
+			continue
+		deps=$(echo "$deps" | awk '$1 == "insmod" { print $2 }')
+		echo "$deps"
+		# Not loaded at boot: what needs a module the scenario loads itself.
+		if [ -z "${KERNEL_LOADS_LATER:-}" ] ||
+			! echo "$deps" | grep -Eq "/($KERNEL_LOADS_LATER)\.ko"; then
 			echo "$m" >>"$staging/preload"
-	done | sort -u | while read -r path; do
+		fi
+	done | sort -u | grep . | while read -r path; do
 		install -D -m 0644 "$path" "$staging${path#"$root"}"
 	done
 	# (modules.builtin.modinfo exists since 5.2; depmod asks for it.)

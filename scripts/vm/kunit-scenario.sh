@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs inside the test VM (see mkinitramfs.sh): the KUnit suites against
 # real namespaces, some made before the module is loaded and some after.
+# needs: CONFIG_KUNIT
 #
 # Kernel command line:
 #   xda.mode=auto|force|off   the module's mode
