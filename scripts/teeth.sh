@@ -92,7 +92,7 @@ boot() {
 
 # run_mutation NAME FILE OLD NEW WHAT
 run_mutation() {
-	local name=$1 dir=$WORK/teeth-$1 log=$WORK/teeth-$1.log case missed=""
+	local name=$1 dir=$WORK/teeth-$1 log=$WORK/teeth-$1.log case missed="" result
 	local runner=${5%% *} what=${5#* }
 
 	mkdir -p "$dir/src"
@@ -119,7 +119,10 @@ run_mutation() {
 				missed="$missed $case"
 		done
 	else
-		grep -qaF "check: $what: FAIL" "$log" || missed=" $what"
+		# The scenario's results (the ipv6m driver's boots are in $dir).
+		for result in "$log" "$dir"/*/*/*.log; do
+			[ -f "$result.results" ] && kernel_results "$result"
+		done | grep -qxF "FAIL $what" || missed=" $what"
 	fi
 	if [ -n "$missed" ]; then
 		echo "teeth: $name: FAIL, passed without the fix:$missed"

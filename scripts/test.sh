@@ -80,7 +80,6 @@ KUNIT_RUNS="stock:auto:no:pre_exit stock:force:no:pre_exit
 NEWER_E2E="stock-612-preempt:force stock-612-rt:force debian-6.12:auto
 	debian-6.12:force debian-6.12-rt:auto debian-6.12-rt:force"
 
-skipped=0
 
 # build_modules PATH: both modules for the kernel in use, in
 # $WORK/build-<kernel>-<path>, with the initramfs of the KUnit runs.
@@ -146,13 +145,7 @@ run_checks() {
 		count "$K_NAME/$name: console log free of kernel reports" FAIL
 	fi
 	grep -E '^check: |^    ' "$log" | sed 's/^/   /'
-	while read -r line; do
-		line=${line#check: }
-		case "$line" in
-		*": ok") count "$K_NAME/$name: ${line%: ok}" OK ;;
-		*) count "$K_NAME/$name: ${line%: FAIL}" FAIL ;;
-		esac
-	done < <(grep -E '^check: ' "$log")
+	count_results "$K_NAME/$name" "$log"
 	grep -q "^$name: " "$log" || count "$K_NAME/$name: scenario finished" FAIL
 }
 

@@ -11,7 +11,7 @@
 #   xda.order=before|after ipv6.ko loaded before or after xfrm_dst_acct
 #
 # Namespaces a and b exist before either module; c is made once both are
-# loaded.  Checked, one "check: <what>: ok|FAIL" line each:
+# loaded.  Checked, one result each (scenario-lib.sh):
 #   - before ipv6 is loaded (order=after): every ipv6 line is "absent";
 #     once it is, the IPv6 counters of init, a and b, which are in use, get
 #     their storage in one stop_machine() (the module logs "own storage

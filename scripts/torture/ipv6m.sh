@@ -61,6 +61,15 @@ ipv6_module() {
 
 SCENARIOS=("$ROOT"/scripts/torture/ipv6m-*scenario.sh)
 
+# results_tally LOG: sets total and ok (passed or skipped) from the
+# scenario's results (kernel_results).
+results_tally() {
+	local results
+	results=$(kernel_results "$1") || results=
+	total=$(grep -c . <<<"$results")
+	ok=$(grep -cE '^(PASS|SKIP) ' <<<"$results")
+}
+
 run_variant() {	# run_variant KERNEL
 	local variant mode=force expect=no dir path paths=$PATHS order log status=0
 	local total ok kunit reports
@@ -101,8 +110,7 @@ run_variant() {	# run_variant KERNEL
 			kernel_boot "$dir/initramfs.cpio.gz" "$log" "xda.mode=$mode" \
 				"xda.expect=$expect" "xda.order=$order" kmemleak.verbose=1 || status=1
 			grep -aE '^(check: |    |--- |affected=)' "$log" | sed 's/^/   /' >&2
-			total=$(grep -ac '^check: ' "$log")
-			ok=$(grep -ac '^check: .*: ok$' "$log")
+			results_tally "$log"
 			[ "$total" -gt 0 ] && [ "$ok" = "$total" ] || status=1
 			"$ROOT/scripts/vm/ktap.sh" "$log" >"$log.kunit" 2>&1
 			grep -E '\[(FAILED|CRASHED)\]' "$log.kunit" | sed 's/^/   /' >&2
@@ -139,8 +147,7 @@ run_race() {
 		"$dir/build/kunit/xfrm_dst_acct_exit_watch.ko" "$dir/build/ipv6.ko"
 	kernel_boot "$dir/$race.cpio.gz" "$log"
 	grep -aE '^(check: |    |taken_after)' "$log" | sed 's/^/   /' >&2
-	total=$(grep -ac '^check: ' "$log")
-	ok=$(grep -ac '^check: .*: ok$' "$log")
+	results_tally "$log"
 	[ "$BOOT_REPORTS" = 0 ] || head -n 80 "$log.check" >&2
 	echo "ipv6m: kernel=$K_NAME path=$path scenario=$race mode=$mode checks=$ok/$total" \
 		"reports=$BOOT_REPORTS"

@@ -4,8 +4,8 @@
 # nobody can tell yet whether the kernel is affected, and the attach that
 # the first namespace made later triggers failing for want of memory.
 # Namespaces made before must get their own storage as a later one is
-# made, as the module's warning promises.  Prints one line per check:
-#   check: <what>: ok|FAIL
+# made, as the module's warning promises.  One result per check
+# (scenario-lib.sh: KTAP on ttyS1, "check: <what>: ok|FAIL" on the console).
 # The storage allocation is failed through the KUnit module's parameter
 # (loaded with cases=none, so that none of its cases runs).
 . /lib/xda/scenario-lib.sh

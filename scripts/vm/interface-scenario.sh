@@ -2,7 +2,8 @@
 # Runs inside the test VM (see mkinitramfs.sh): the module's interfaces as
 # an operator meets them.  Bad input must give a clear error and change
 # nothing; the gc_thresh policy must apply to every namespace and be undone
-# on unload.  Prints one line per check:  check: <what>: ok|FAIL
+# on unload.  One result per check (scenario-lib.sh: KTAP on ttyS1, and
+# "check: <what>: ok|FAIL" on the console).
 . /lib/xda/scenario-lib.sh
 KO=$LIB/xfrm_dst_acct.ko
 PARAMS=/sys/module/xfrm_dst_acct/parameters
@@ -83,7 +84,7 @@ if [ -e /proc/self/ns/user ]; then
 	check "an unprivileged user namespace reads its own figures" sh -c \
 		"unshare -U -n cat /proc/net/xfrm_dst_acct | grep -q '^ipv4 .* 2147483647 '"
 else
-	echo "note: kernel without user namespaces: user-namespace read not tried"
+	skip "an unprivileged user namespace reads its own figures" "no user namespaces in this kernel"
 fi
 dmesg >/tmp/dmesg.txt
 cat /sys/module/xfrm_dst_acct/parameters/* >/tmp/params.txt

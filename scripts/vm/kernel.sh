@@ -84,18 +84,37 @@ kernels_to_run() {
 	fi
 }
 
-# The tally a test driver keeps: count NAME OK|FAIL for one check, its
-# row added to the summary the driver prints before "N passed, N failed".
+# The tally a test driver keeps: count NAME OK|FAIL|SKIP for one check,
+# its row added to the summary the driver prints before "N passed, N
+# failed" (with the skipped ones named above it).
 passed=0
 failed=0
+skipped=0
 summary=()
 count() {
-	if [ "$2" = OK ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
+	case $2 in
+	OK) passed=$((passed + 1)) ;;
+	SKIP) skipped=$((skipped + 1)) ;;
+	*) failed=$((failed + 1)) ;;
+	esac
 	summary+=("$(printf '%-58s %s' "$1" "$2")")
+}
+
+# count_results NAME LOG: count NAME: WHAT for each result of LOG's
+# scenario (kernel_results); none at all is a failure.
+count_results() {
+	local status what results
+	if ! results=$(kernel_results "$2"); then
+		count "$1: the scenario's results (${2##*/}.results)" FAIL
+		return
+	fi
+	while read -r status what; do
+		case $status in
+		PASS) count "$1: $what" OK ;;
+		SKIP) count "$1: $what" SKIP ;;
+		*) count "$1: $what" FAIL ;;
+		esac
+	done <<<"$results"
 }
 
 # kernels_each FUNCTION KERNEL...: FUNCTION KERNEL for each kernel, then
@@ -142,6 +161,59 @@ kernel_version_at_least() {
 # kernel_config OPTION: its value in the build tree's .config ("" if unset).
 kernel_config() {
 	sed -n "s/^$1=//p" "$K_BUILD/.config"
+}
+
+# kernel_kunit_py: the kernel's kunit.py, from linux-source-6.1 as the
+# test kernels unpack it (XDA_KSRC), or else its tools/testing/kunit taken
+# alone from the package's tarball, once.
+kernel_kunit_py() {
+	local src=${XDA_KSRC:-$XDA_CACHE/src/linux-source-6.1} tools=$XDA_CACHE/src/kunit-tools tmp
+	if [ -f "$src/tools/testing/kunit/kunit.py" ]; then
+		echo "$src/tools/testing/kunit/kunit.py"
+		return
+	fi
+	if [ ! -f "$tools/kunit.py" ]; then
+		mkdir -p "$XDA_CACHE/src"
+		tmp=$(mktemp -d "$XDA_CACHE/src/.kunit.XXXXXX")
+		tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$tmp" \
+			linux-source-6.1/tools/testing/kunit >&2 || {
+			rm -rf "$tmp"
+			kernel_log "no kunit.py: /usr/src/linux-source-6.1.tar.xz (run scripts/deps.sh)"
+			return 1
+		}
+		rm -rf "$tools"
+		mv "$tmp/linux-source-6.1/tools/testing/kunit" "$tools"
+		rm -rf "$tmp"
+	fi
+	echo "$tools/kunit.py"
+}
+
+# kernel_results LOG: the results a scenario wrote to its KTAP channel
+# (LOG.results: scenario-lib.sh, scripts/vm/run.sh), read by the kernel's
+# own kunit.py parse; one line per result: "PASS NAME", "FAIL NAME" or
+# "SKIP NAME: REASON".  Fails if there are none.
+kernel_results() {
+	local ktap=$1.results kunit
+	[ -s "$ktap" ] || return 1
+	kunit=$(kernel_kunit_py) || return 1
+	tr -d '\r' <"$ktap" >"$ktap.ktap"
+	python3 "$kunit" parse --json="$ktap.json" "$ktap.ktap" >"$ktap.parse" 2>&1
+	python3 - "$ktap.json" "$ktap.ktap" <<'EOF'
+import json
+import re
+import sys
+
+reasons = {}
+for line in open(sys.argv[2]):
+    m = re.match(r'^ok \d+ (.*) # SKIP (.*)$', line.rstrip('\n'))
+    if m:
+        reasons[m.group(1)] = m.group(2)
+for case in json.load(open(sys.argv[1]))['test_cases']:
+    name = case['name']
+    if case['status'] == 'SKIP':
+        name += ': ' + reasons.get(name, 'no reason given')
+    print(case['status'], name)
+EOF
 }
 
 # kernel_lacks SCENARIO...: what the kernel in use lacks of the options

@@ -4,7 +4,9 @@
 # Usage: scripts/vm/run.sh KERNEL_IMAGE INITRAMFS LOGFILE [KERNEL_ARG...]
 #
 # The serial console (kernel log and scenario output, CR stripped) goes to
-# LOGFILE.  Exit status is 0 only if the VM ended by itself and the log has
+# LOGFILE; the second serial port (ttyS1), where the scenarios write their
+# results in KTAP (scenario-lib.sh), to LOGFILE.results.  Exit status is 0
+# only if the VM ended by itself and the log has
 # "XDA-SCENARIO-END rc=0" (see mkinitramfs.sh).  Kernel reports in the log
 # are not judged here: run check-log.sh on LOGFILE for that.
 #
@@ -51,6 +53,7 @@ run_qemu() {
 		-smp "$XDA_VM_CPUS,sockets=$XDA_VM_CPUS,cores=1,threads=1" \
 		-m "$XDA_VM_MEM" \
 		-nographic -no-reboot \
+		-serial mon:stdio -serial "file:$RESULTS_FILE" \
 		-net none \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "$cmdline" \
@@ -65,6 +68,8 @@ main() {
 	[ -f "$kernel" ] || { echo "run.sh: $kernel: no such file" >&2; exit 2; }
 	[ -f "$initrd" ] || { echo "run.sh: $initrd: no such file" >&2; exit 2; }
 
+	RESULTS_FILE=$log.results
+	rm -f "$RESULTS_FILE"
 	start=$SECONDS
 	if [ "$XDA_VM_VERBOSE" = 1 ]; then
 		run_qemu "$kernel" "$initrd" "$cmdline" 2>&1 | sed -u 's/\r$//' | tee "$log"

@@ -10,18 +10,45 @@ arg() {	# arg NAME [DEFAULT]: xda.NAME from the kernel command line
 	echo "${v:-${2:-}}"
 }
 
-# check WHAT COMMAND...: one line "check: WHAT: ok|FAIL", with COMMAND's
-# output under a failure; counts failures.
+# The results: one KTAP line per check on the second serial port (ttyS1,
+# the file LOG.results on the host, read by the kernel's kunit.py: see
+# scripts/vm/kernel.sh, kernel_results), numbered across every script of
+# the run (/tmp/xda-ktap holds the count); /init ends the document with
+# its plan.  The console gets the same verdicts for the reader.
+RESULTS=/dev/ttyS1
+[ -c $RESULTS ] || RESULTS=/dev/null
+
+result() {	# result "ok"|"not ok" TEXT
+	if [ -f /tmp/xda-ktap ]; then
+		n=$(($(cat /tmp/xda-ktap) + 1))
+	else
+		echo "KTAP version 1" >$RESULTS
+		n=1
+	fi
+	echo $n >/tmp/xda-ktap
+	echo "$1 $n $2" >$RESULTS
+}
+
+# check WHAT COMMAND...: one result, and the line "check: WHAT: ok|FAIL"
+# with COMMAND's output under a failure; counts failures.
 check() {
 	what=$1
 	shift
 	if "$@" >/tmp/check.out 2>&1; then
 		echo "check: $what: ok"
+		result ok "$what"
 	else
 		echo "check: $what: FAIL"
 		sed 's/^/    /' /tmp/check.out
+		result "not ok" "$what"
 		failures=$((failures + 1))
 	fi
+}
+
+# skip WHAT REASON: a check this kernel cannot make, and why.
+skip() {
+	echo "check: $1: skipped ($2)"
+	result ok "$1 # SKIP $2"
 }
 
 logged() {	# logged TEXT: the kernel log holds TEXT
