@@ -452,12 +452,50 @@ static int cmd_accuracy(u64 ms)
  * growth is the memory system's (caches, TLB, and under TCG its software
  * TLB), not the module's.
  */
+/*
+ * One timed pass of cmd_walk() over @n namespaces with interrupts off:
+ * each family's counter, and with @slots its slots on every possible CPU.
+ * What is read goes to @sink, so that nothing is optimised away.
+ */
+static u64 walk_pass(struct net **nets, unsigned int n, bool slots, s64 *sink)
+{
+	unsigned long flags;
+	unsigned int i;
+	u64 t0, ns;
+
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		struct percpu_counter *fbc[] = {
+			&nets[i]->xfrm.xfrm4_dst_ops.pcpuc_entries,
+#if IS_ENABLED(CONFIG_IPV6)
+			&nets[i]->xfrm.xfrm6_dst_ops.pcpuc_entries,
+#endif
+		};
+		int f, cpu;
+
+		for (f = 0; f < ARRAY_SIZE(fbc); f++) {
+			s32 __percpu *counters = READ_ONCE(fbc[f]->counters);
+
+			*sink += READ_ONCE(fbc[f]->count);
+			if (!slots || !counters) {
+				*sink += !counters;
+				continue;
+			}
+			for_each_possible_cpu(cpu)
+				*sink += READ_ONCE(*per_cpu_ptr(counters, cpu));
+		}
+	}
+	ns = ktime_get_ns() - t0;
+	local_irq_restore(flags);
+	return ns;
+}
+
 static int cmd_walk(void)
 {
 	unsigned int n = 0, i, pass;
 	u64 first = 0, best = U64_MAX, fields = U64_MAX;
 	struct net **nets, *net;
-	unsigned long flags;
 	s64 sink = 0;
 
 	down_read(&net_rwsem);
@@ -473,54 +511,11 @@ static int cmd_walk(void)
 		if (i < n)
 			nets[i++] = net;
 	n = i;
-	for (pass = 0; pass < 3; pass++) {
-		u64 t0, ns;
-
-		local_irq_save(flags);
-		t0 = ktime_get_ns();
-		for (i = 0; i < n; i++) {
-			struct percpu_counter *fbc[] = {
-				&nets[i]->xfrm.xfrm4_dst_ops.pcpuc_entries,
-#if IS_ENABLED(CONFIG_IPV6)
-				&nets[i]->xfrm.xfrm6_dst_ops.pcpuc_entries,
-#endif
-			};
-			int f;
-
-			for (f = 0; f < ARRAY_SIZE(fbc); f++)
-				sink += READ_ONCE(fbc[f]->count) +
-					!READ_ONCE(fbc[f]->counters);
-		}
-		ns = ktime_get_ns() - t0;
-		local_irq_restore(flags);
-		fields = min(fields, ns);
-	}
+	for (pass = 0; pass < 3; pass++)
+		fields = min(fields, walk_pass(nets, n, false, &sink));
 	for (pass = 0; pass < 4; pass++) {
-		u64 t0, ns;
+		u64 ns = walk_pass(nets, n, true, &sink);
 
-		local_irq_save(flags);
-		t0 = ktime_get_ns();
-		for (i = 0; i < n; i++) {
-			struct percpu_counter *fbc[] = {
-				&nets[i]->xfrm.xfrm4_dst_ops.pcpuc_entries,
-#if IS_ENABLED(CONFIG_IPV6)
-				&nets[i]->xfrm.xfrm6_dst_ops.pcpuc_entries,
-#endif
-			};
-			int f, cpu;
-
-			for (f = 0; f < ARRAY_SIZE(fbc); f++) {
-				s32 __percpu *slots = READ_ONCE(fbc[f]->counters);
-
-				sink += READ_ONCE(fbc[f]->count);
-				if (!slots)
-					continue;
-				for_each_possible_cpu(cpu)
-					sink += READ_ONCE(*per_cpu_ptr(slots, cpu));
-			}
-		}
-		ns = ktime_get_ns() - t0;
-		local_irq_restore(flags);
 		if (!pass)
 			first = ns;
 		else

@@ -25,19 +25,12 @@ set -eu
 WORK_DIR=
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PREFIX=deb/build.sh
+# shellcheck source=scripts/package-lib.sh
+. "$ROOT/scripts/package-lib.sh"
 OUT=${XDA_DEB_OUT:-$ROOT/out}
-NAME=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$ROOT/dkms.conf")
-VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
-PKG=$NAME-dkms
 DEB=${PKG}_${VERSION}_all.deb
-MAINTAINER=$(sed -n 's/^Maintainer: //p' "$ROOT/scripts/deb/debian/control")
 BUILD_DEPS=(build-essential debhelper dh-dkms dpkg-dev lintian groff-base man-db)
-
-die() {
-	echo "deb/build.sh: $*" >&2
-	exit 1
-}
-
 
 # The manuals must name the version being packaged and format without a
 # single warning (groff -ww, and man --warnings as lintian runs it).
@@ -105,16 +98,8 @@ EOF
 
 main() {
 	local src log rc
-	[ -n "$VERSION" ] || die "no PACKAGE_VERSION in dkms.conf"
-	"$ROOT/scripts/deps.sh" "${BUILD_DEPS[@]}" >&2 || exit 1
+	package_build_start deb "${BUILD_DEPS[@]}"
 	check_manuals
-	DATE=$(git -C "$ROOT" log -1 --format=%aD 2>/dev/null || true)
-	[ -n "$DATE" ] || DATE=$(date -R)
-	export SOURCE_DATE_EPOCH
-	SOURCE_DATE_EPOCH=$(date -d "$DATE" +%s)
-
-	WORK_DIR=$(mktemp -d /tmp/xda-deb.XXXXXX)
-	trap 'rm -rf "$WORK_DIR"' EXIT
 	local work=$WORK_DIR
 	src=$work/$NAME-$VERSION
 	assemble "$src"

@@ -31,13 +31,12 @@ set -eu
 WORK_DIR=
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PREFIX=rpm/build.sh
+# shellcheck source=scripts/package-lib.sh
+. "$ROOT/scripts/package-lib.sh"
 OUT=${XDA_RPM_OUT:-$ROOT/out}
-NAME=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$ROOT/dkms.conf")
-VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
-PKG=$NAME-dkms
 RPM=$PKG-$VERSION-1.noarch.rpm
 SPEC=$ROOT/scripts/rpm/$PKG.spec
-MAINTAINER=$(sed -n 's/^Maintainer: //p' "$ROOT/scripts/deb/debian/control")
 BUILD_DEPS=(rpm rpmlint)
 # rpmlib() features rpm 4.11 provides (rpm --showrc of rpm 4.11.3).
 RPMLIB_411="BuiltinLuaScripts CompressedFileNames ConcurrentAccess
@@ -45,12 +44,6 @@ RPMLIB_411="BuiltinLuaScripts CompressedFileNames ConcurrentAccess
 	PartialHardlinkSets PayloadFilesHavePrefix PayloadIsBzip2 PayloadIsLzma
 	PayloadIsXz ScriptletExpansion ScriptletInterpreterArgs TildeInVersions
 	VersionedDependencies"
-
-die() {
-	echo "rpm/build.sh: $*" >&2
-	exit 1
-}
-
 
 # tarball DIR: the spec's Source0 in DIR/SOURCES, files in name order,
 # owned by root and dated SOURCE_DATE_EPOCH.
@@ -104,15 +97,7 @@ check_rpm() {
 
 main() {
 	local top log rc
-	[ -n "$VERSION" ] || die "no PACKAGE_VERSION in dkms.conf"
-	"$ROOT/scripts/deps.sh" "${BUILD_DEPS[@]}" >&2 || exit 1
-	DATE=$(git -C "$ROOT" log -1 --format=%aD 2>/dev/null || true)
-	[ -n "$DATE" ] || DATE=$(date -R)
-	export SOURCE_DATE_EPOCH
-	SOURCE_DATE_EPOCH=$(date -d "$DATE" +%s)
-
-	WORK_DIR=$(mktemp -d /tmp/xda-rpm.XXXXXX)
-	trap 'rm -rf "$WORK_DIR"' EXIT
+	package_build_start rpm "${BUILD_DEPS[@]}"
 	top=$WORK_DIR
 	tarball "$top"
 	mkdir -p "$top/SPECS"

@@ -29,27 +29,12 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PREFIX=rpm/roundtrip
+# shellcheck source=scripts/package-lib.sh
+. "$ROOT/scripts/package-lib.sh"
 OUT=${XDA_RPM_OUT:-$ROOT/out}
-NAME=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$ROOT/dkms.conf")
-VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
-PKG=$NAME-dkms
 RPMFILE=$OUT/$PKG-$VERSION-1.noarch.rpm
 DBPATH=/var/lib/rpm
-MODULE=xfrm_dst_acct
-CONFFILE=/etc/modprobe.d/xfrm-dst-acct.conf
-TOOL=/usr/sbin/xfrm-dst-acct-status
-SRC=/usr/src/$NAME-$VERSION
-STEPS=0
-
-fail() {
-	echo "rpm/roundtrip: FAIL: $*" >&2
-	exit 1
-}
-
-ok() {
-	STEPS=$((STEPS + 1))
-	echo "rpm/roundtrip: ok: $*"
-}
 
 rpmq() {
 	rpm --dbpath "$DBPATH" "$@"
@@ -65,27 +50,18 @@ deb_installed() {
 
 # Whatever of the package is left on the system, one line each.
 leftovers() {
-	[ -e "$SRC" ] && echo "$SRC"
-	[ -e "/var/lib/dkms/$NAME" ] && echo "/var/lib/dkms/$NAME"
-	dkms status "$NAME" 2>/dev/null | sed 's/^/dkms status: /'
-	find /lib/modules -name "$MODULE.ko*" 2>/dev/null
-	[ -e "$TOOL" ] && echo "$TOOL"
-	[ -e "$CONFFILE" ] && echo "$CONFFILE"
+	package_files_left
 	ls "$CONFFILE".rpm* 2>/dev/null
-	find /usr/share/man -name 'xfrm_dst_acct.4*' -o -name 'xfrm-dst-acct-status.8*' 2>/dev/null
 	installed && echo "rpm: $(rpmq -q "$PKG")"
 	deb_installed && echo "dpkg: $PKG (the .deb round trip's package)"
 	true
 }
 
 main() {
-	local kver status ko man out
+	local kver out
 	[ "$(id -u)" -eq 0 ] || fail "must run as root"
 	command -v rpm >/dev/null || fail "no rpm (make rpm installs it)"
-	kver=$(basename "$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)")
-	kver=${kver#linux-headers-}
-	[ -n "$kver" ] && [ -e "/lib/modules/$kver/build" ] ||
-		fail "no Debian headers (apt-get install linux-headers-amd64)"
+	kver=$(package_headers_release)
 	[ -f "$RPMFILE" ] || "$ROOT/scripts/rpm/build.sh" || fail "make rpm failed"
 
 	# A clean start: an earlier run's package goes (only when rpm owns
@@ -106,30 +82,8 @@ main() {
 	installed || fail "$PKG is not in the rpm database"
 	ok "rpm -i: $(rpmq -q "$PKG")"
 
-	status=$(dkms status -m "$NAME" -v "$VERSION" -k "$kver")
-	echo "  dkms status: $status"
-	case $status in
-	*": installed"*) ok "dkms: built and installed for $kver by %post" ;;
-	*) fail "dkms status for $kver: '$status'" ;;
-	esac
-	ko=$(modinfo -k "$kver" -n "$MODULE") || fail "modinfo finds no $MODULE for $kver"
-	[ "$(modinfo -F version "$ko")" = "$VERSION" ] ||
-		fail "$ko has version $(modinfo -F version "$ko"), not $VERSION"
-	ok "installed module $ko, version $VERSION"
-
-	[ -x "$TOOL" ] || fail "$TOOL missing"
-	out=$("$TOOL" --help) || fail "$TOOL --help failed"
-	[ "${out#Usage: }" != "$out" ] || fail "$TOOL --help: no usage text"
-	echo "$out" | head -n 1 | sed 's/^/  /'
-	ok "xfrm-dst-acct-status --help"
-
-	for man in "$MODULE" xfrm-dst-acct-status; do
-		out=$(man -w "$man") || fail "man -w $man finds nothing"
-		echo "  man -w $man: $out"
-		[ "$(MANWIDTH=80 man "$man" 2>/dev/null | wc -l)" -gt 20 ] ||
-			fail "man $man: no text"
-	done
-	ok "man -w and man find and format both manuals"
+	package_dkms_installed "$kver" "dkms: built and installed for $kver by %post"
+	package_installed_checks "$kver"
 
 	[ -f "$CONFFILE" ] || fail "$CONFFILE missing"
 	rpmq -qc "$PKG" | grep -qx "$CONFFILE" || fail "$CONFFILE is not a %config file"
@@ -148,12 +102,7 @@ main() {
 		fail "rpm -U --replacepkgs failed"
 	}
 	echo "$out" | sed 's/^/  /'
-	status=$(dkms status -m "$NAME" -v "$VERSION" -k "$kver")
-	echo "  dkms status: $status"
-	case $status in
-	*": installed"*) ok "reinstalled: still built and installed for $kver" ;;
-	*) fail "after the reinstall, dkms status for $kver: '$status'" ;;
-	esac
+	package_dkms_installed "$kver" "reinstalled: still built and installed for $kver"
 
 	echo "rpm/roundtrip: rpm -e $PKG"
 	out=$(rpmq -e "$PKG" 2>&1) || {
