@@ -45,6 +45,12 @@ no_addresses() {
 $IP netns add a
 $IP netns add b
 echo 1000 >/tmp/v && $IP netns exec a sh -c 'cat /tmp/v >/proc/sys/net/ipv4/xfrm4_gc_thresh'
+# Before the xfrm sysctls were made per namespace (3.4 registers
+# xfrm4_gc_thresh for init_net alone), every namespace reads and writes
+# init_net's value: a's 1000 shows in init_net.
+shared_sysctl=
+[ "$(cat /proc/sys/net/ipv4/xfrm4_gc_thresh)" = 1000 ] &&
+	shared_sysctl="xfrm4_gc_thresh is init_net's in every namespace on this kernel, and b's 5000 was written to it last"
 
 echo "== bad input"
 for bad in fast AUTO "" "auto,force" 1; do
@@ -93,8 +99,13 @@ check "no kernel address in /proc, parameters or log" \
 
 echo "== unload"
 check "unloads" rmmod xfrm_dst_acct
-check "gc_thresh put back where untouched" test "$(gc4 a)" = 1000
-check "gc_thresh put back in init_net" test "$(cat /proc/sys/net/ipv4/xfrm4_gc_thresh)" = 32768
+if [ -z "$shared_sysctl" ]; then
+	check "gc_thresh put back where untouched" test "$(gc4 a)" = 1000
+	check "gc_thresh put back in init_net" test "$(cat /proc/sys/net/ipv4/xfrm4_gc_thresh)" = 32768
+else
+	skip "gc_thresh put back where untouched" "$shared_sysctl"
+	skip "gc_thresh put back in init_net" "$shared_sysctl"
+fi
 check "gc_thresh left alone where an administrator set it" test "$(gc4 b)" = 5000
 check "nothing left after unload" not_loaded
 
