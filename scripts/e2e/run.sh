@@ -75,7 +75,7 @@ CHECKS=()
 TABLE=()
 E2E_LINES=()
 
-check() {	# check OK|FAIL TEXT
+verdict() {	# verdict OK|FAIL TEXT: one check's outcome, counted and shown
 	if [ "$1" = OK ]; then
 		passed=$((passed + 1))
 	else
@@ -85,8 +85,8 @@ check() {	# check OK|FAIL TEXT
 	echo "   $1  $2"
 }
 
-ok_if() {	# ok_if CONDITION_STATUS TEXT: check from an exit status
-	if [ "$1" -eq 0 ]; then check OK "$2"; else check FAIL "$2"; fi
+ok_if() {	# ok_if CONDITION_STATUS TEXT: the verdict of an exit status
+	if [ "$1" -eq 0 ]; then verdict OK "$2"; else verdict FAIL "$2"; fi
 }
 
 # expected_affected KERNEL: what the module must report (- : either).

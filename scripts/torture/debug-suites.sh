@@ -31,9 +31,9 @@
 # leaking module (samples/kmemleak/kmemleak-test.ko) is loaded and
 # unloaded, and check-log.sh must catch the kmemleak report it causes.
 #
-# Output as scripts/test.sh counts it: one "<name>: OK|FAIL" line per
-# check, one "kunit: passed=N failed=N skipped=N" line per KUnit run, and
-# at the end "N passed, N failed".
+# Output as scripts/test.sh counts it: one "kunit: passed=N failed=N
+# skipped=N" line per KUnit run, then a row per check ("<name>  OK|FAIL")
+# and "N passed, N failed".
 #
 # Environment: XDA_DEBUG_WORK keeps the logs there; XDA_VM_MEM and
 # XDA_VM_TIMEOUT as in scripts/vm/run.sh (defaults 2048 MiB, 1800 s).
@@ -45,9 +45,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(driver_work "${XDA_DEBUG_WORK:-}" debug) || exit 1
 export XDA_VM_MEM=${XDA_VM_MEM:-2048}
 export XDA_VM_TIMEOUT=${XDA_VM_TIMEOUT:-1800}
-passed=0
-failed=0
-
 # kunit_runs: the KUnit runs (MODE:EXPECT) on the kernel in use.
 kunit_runs() {
 	case $K_NAME in
@@ -71,11 +68,6 @@ e2e_runs() {
 debug_lacks() {
 	kernel_lacks "$ROOT/scripts/vm/kunit-scenario.sh" "$ROOT/scripts/e2e/scenario.sh" \
 		<(echo "# needs: CONFIG_KASAN CONFIG_DEBUG_KMEMLEAK CONFIG_PROVE_LOCKING")
-}
-
-count() {	# count NAME OK|FAIL
-	echo "$1: $2"
-	if [ "$2" = OK ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
 # The kernel's leaking sample module must make a run fail.
@@ -255,6 +247,8 @@ main() {
 			run_e2e "$mode"
 		done
 	done
+	echo
+	printf '   %s\n' "${summary[@]}"
 	echo "$passed passed, $failed failed"
 	if [ "$failed" -eq 0 ] && [ -z "${XDA_DEBUG_WORK:-}" ]; then
 		rm -rf "$WORK"

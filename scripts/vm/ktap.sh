@@ -67,8 +67,8 @@ if suites:
 PYEOF
 }
 
-# count NAME SUMMARY: the number after "NAME: " in kunit.py's summary.
-count() {
+# summary_number NAME SUMMARY: the number after "NAME: " in kunit.py's summary.
+summary_number() {
 	local n
 	n=$(printf '%s\n' "$2" | sed -n "s/.*[ :,]$1: \([0-9][0-9]*\).*/\1/p")
 	echo "${n:-0}"
@@ -96,11 +96,11 @@ main() {
 
 	summary=$(printf '%s\n' "$output" | sed 's/\x1b\[[0-9;]*m//g' |
 		grep 'Testing complete\.' | tail -n 1 || true)
-	passed=$(count passed "$summary")
-	failed=$(count failed "$summary")
-	crashed=$(count crashed "$summary")
-	skipped=$(count skipped "$summary")
-	errors=$(count errors "$summary")
+	passed=$(summary_number passed "$summary")
+	failed=$(summary_number failed "$summary")
+	crashed=$(summary_number crashed "$summary")
+	skipped=$(summary_number skipped "$summary")
+	errors=$(summary_number errors "$summary")
 	failed=$((failed + crashed))
 	echo "kunit: passed=$passed failed=$failed skipped=$skipped"
 
