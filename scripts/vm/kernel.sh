@@ -164,15 +164,18 @@ kernel_config() {
 }
 
 # kernel_kunit_py: the kernel's kunit.py, from linux-source-6.1 as the
-# test kernels unpack it (XDA_KSRC), or else its tools/testing/kunit taken
-# alone from the package's tarball, once.
+# test kernels unpack it (XDA_KSRC), or else a tree holding only its
+# tools/testing/kunit, taken from the package's tarball once.  (kunit.py
+# exits 1 at once unless its path holds tools/testing/kunit, and it works
+# from the tree's top: give it absolute paths.)
 kernel_kunit_py() {
 	local src=${XDA_KSRC:-$XDA_CACHE/src/linux-source-6.1} tools=$XDA_CACHE/src/kunit-tools tmp
-	if [ -f "$src/tools/testing/kunit/kunit.py" ]; then
-		echo "$src/tools/testing/kunit/kunit.py"
+	local py=tools/testing/kunit/kunit.py
+	if [ -f "$src/$py" ]; then
+		echo "$src/$py"
 		return
 	fi
-	if [ ! -f "$tools/kunit.py" ]; then
+	if [ ! -f "$tools/$py" ]; then
 		mkdir -p "$XDA_CACHE/src"
 		tmp=$(mktemp -d "$XDA_CACHE/src/.kunit.XXXXXX")
 		tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$tmp" \
@@ -182,10 +185,10 @@ kernel_kunit_py() {
 			return 1
 		}
 		rm -rf "$tools"
-		mv "$tmp/linux-source-6.1/tools/testing/kunit" "$tools"
+		mv "$tmp/linux-source-6.1" "$tools"
 		rm -rf "$tmp"
 	fi
-	echo "$tools/kunit.py"
+	echo "$tools/$py"
 }
 
 # kernel_results LOG: the results a scenario wrote to its KTAP channel
@@ -193,10 +196,12 @@ kernel_kunit_py() {
 # own kunit.py parse; one line per result: "PASS NAME", "FAIL NAME" or
 # "SKIP NAME: REASON".  Fails if there are none.
 kernel_results() {
-	local ktap=$1.results kunit
+	local ktap kunit
+	ktap=$(realpath "$1").results
 	[ -s "$ktap" ] || return 1
 	kunit=$(kernel_kunit_py) || return 1
 	tr -d '\r' <"$ktap" >"$ktap.ktap"
+	rm -f "$ktap.json"
 	python3 "$kunit" parse --json="$ktap.json" "$ktap.ktap" >"$ktap.parse" 2>&1
 	python3 - "$ktap.json" "$ktap.ktap" <<'EOF'
 import json
@@ -218,18 +223,20 @@ EOF
 
 # kernel_lacks SCENARIO...: what the kernel in use lacks of the options
 # the scenarios name on their "# needs:" lines (OPTION: y or m;
-# OPTION=VALUE: that value), one "OPTION (here: VALUE)" line each.
+# OPTION=VALUE: that value), as "OPTION (here: VALUE), ..." on one line;
+# nothing if it lacks none.
 kernel_lacks() {
-	local want opt val have
+	local want opt val have lacks=()
 	for want in $(sed -n 's/^# needs: *//p' "$@" | tr ' ' '\n' | sort -u); do
 		opt=${want%%=*}
 		val=${want#"$opt"}
 		val=${val#=}
 		have=$(kernel_config "$opt")
 		if [ -z "$have" ] || { [ -n "$val" ] && [ "$have" != "$val" ]; }; then
-			echo "$opt${val:+=$val} (here: ${have:-not set})"
+			lacks+=("$opt${val:+=$val} (here: ${have:-not set})")
 		fi
 	done
+	[ ${#lacks[@]} -eq 0 ] || (IFS=';'; echo "${lacks[*]}") | sed 's/;/, /g'
 }
 
 # What the kernel has, from its build tree and release.

@@ -15,13 +15,13 @@
 # userspace output shares the console.  So the suites are cut out first
 # (kernel lines only, printk timestamps removed) and given a header.
 #
-# Environment:
-#   XDA_KSRC   kernel source providing tools/testing/kunit
-#              (default $XDA_CACHE/src/linux-source-6.1)
+# kunit.py is the one scripts/vm/kernel.sh finds (kernel_kunit_py;
+# XDA_KSRC: a kernel source providing tools/testing/kunit).
 set -eu
 
-XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
-XDA_KSRC=${XDA_KSRC:-$XDA_CACHE/src/linux-source-6.1}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/vm/kernel.sh
+. "$ROOT/scripts/vm/kernel.sh"
 
 # extract_ktap LOGFILE: write a well-formed KTAP document to stdout.
 extract_ktap() {
@@ -76,12 +76,11 @@ summary_number() {
 
 main() {
 	[ $# -eq 1 ] || { echo "usage: $0 LOGFILE" >&2; exit 2; }
-	local log=$1 ktap output parse_rc=0 summary passed failed crashed skipped errors
+	local log=$1 ktap kunit output parse_rc=0 summary passed failed crashed skipped errors
 	[ -r "$log" ] || { echo "ktap.sh: cannot read $log" >&2; exit 2; }
-	[ -f "$XDA_KSRC/tools/testing/kunit/kunit.py" ] ||
-		{ echo "ktap.sh: no kunit.py under $XDA_KSRC (run scripts/kernel/build.sh)" >&2; exit 2; }
+	kunit=$(kernel_kunit_py) || { echo "ktap.sh: no kunit.py" >&2; exit 2; }
 
-	ktap=$log.ktap
+	ktap=$(realpath "$log").ktap
 	extract_ktap "$log" >"$ktap"
 	if [ ! -s "$ktap" ]; then
 		echo "ktap.sh: no KUnit suite output in $log"
@@ -89,9 +88,7 @@ main() {
 		exit 1
 	fi
 
-	# kunit.py imports its helpers relative to itself; run it from the tree.
-	output=$(cd "$XDA_KSRC" &&
-		python3 tools/testing/kunit/kunit.py parse "$ktap" 2>&1) || parse_rc=$?
+	output=$(python3 "$kunit" parse "$ktap" 2>&1) || parse_rc=$?
 	printf '%s\n' "$output"
 
 	summary=$(printf '%s\n' "$output" | sed 's/\x1b\[[0-9;]*m//g' |
