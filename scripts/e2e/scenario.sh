@@ -170,6 +170,10 @@ netns_add_anchor() {	# netns_add_anchor NS: add NS, start its anchor
 	mount --bind "/proc/$!/ns/net" "/run/netns/$1" || die "netns $1"
 }
 
+ns_net() {	# ns_net NS: NS's /proc/net, through its anchor
+	echo "/proc/$(cat "$RUN/$1.anchor")/net"
+}
+
 make_namespaces() {
 	mkdir -p $RUN
 	for ns in $(namespaces); do
@@ -287,7 +291,7 @@ flush_flow_cache() {
 # read_counts NS FAMILY: "EXACT STATE" from the namespace's
 # /proc/net/xfrm_dst_acct, or "- none" without the module.
 read_counts() {
-	f=/proc/$(cat "$RUN/$1.anchor")/net/xfrm_dst_acct
+	f=$(ns_net "$1")/xfrm_dst_acct
 	if [ ! -r "$f" ]; then
 		echo "- none"
 		return
@@ -408,7 +412,7 @@ tcp_ext() {
 						printf "%s%s=%s", sep, w[i], $j
 						sep = " "
 					}
-			exit }' "/proc/$(cat "$RUN/$ns.anchor")/net/netstat"
+			exit }' "$(ns_net "$ns")/netstat"
 }
 
 stop_traffic() {
@@ -449,15 +453,15 @@ stop_traffic() {
 			SyncookiesSent SyncookiesFailed TCPAbortOnTimeout)"
 		# IPsec's own drop counters, where the kernel keeps them
 		# (CONFIG_XFRM_STATISTICS): those that are not zero.
-		f=/proc/$(cat "$RUN/$ns.anchor")/net/xfrm_stat
+		f=$(ns_net "$ns")/xfrm_stat
 		[ -r "$f" ] && say "$ns: xfrm_stat: $(awk '$2 != 0 { printf "%s%s=%s", sep, $1, $2; sep = " " }' "$f")"
 		say "$ns: snmp: $(awk '$1 == "Ip:" || $1 == "Tcp:" {
 				if (!seen[$1]++) { split($0, name); next }
 				for (j = 2; j <= NF; j++)
 					if (name[j] ~ /Discards|NoRoutes|Errs|Errors|RetransSegs|AttemptFails/ && $j != 0)
 						printf "%s%s=%s ", $1, name[j], $j }' \
-			"/proc/$(cat "$RUN/$ns.anchor")/net/snmp")$(awk '$2 != 0 && $1 ~ /Discards|NoRoutes/ {
-				printf "%s=%s ", $1, $2 }' "/proc/$(cat "$RUN/$ns.anchor")/net/snmp6")"
+			"$(ns_net "$ns")/snmp")$(awk '$2 != 0 && $1 ~ /Discards|NoRoutes/ {
+				printf "%s=%s ", $1, $2 }' "$(ns_net "$ns")/snmp6")"
 		say "$ns: link drops: $($IP -n "$ns" -s -o link | awk '{
 			for (i = 1; i <= NF; i++)
 				if (($i == "RX:" || $i == "TX:") && $(i + 11) != 0)
@@ -469,8 +473,8 @@ stop_traffic() {
 # but TIME_WAIT (06), CLOSE (07) and LISTEN (0A).
 busy_sockets() {
 	for ns in $(namespaces); do
-		cat "/proc/$(cat "$RUN/$ns.anchor")/net/tcp" \
-			"/proc/$(cat "$RUN/$ns.anchor")/net/tcp6" 2>/dev/null
+		cat "$(ns_net "$ns")/tcp" \
+			"$(ns_net "$ns")/tcp6" 2>/dev/null
 	done | awk '$4 != "st" && $4 != "06" && $4 != "07" && $4 != "0A" { n++ }
 		END { print n + 0 }'
 }

@@ -213,7 +213,7 @@ main() {
 		echo "   $(kernel_summary)"
 		dir=$WORK/$K_NAME
 		mkdir -p "$dir"
-		lacks=$(debug_lacks | paste -sd ';' | sed 's/;/, /g')
+		lacks=$(debug_lacks)
 		if [ -n "$lacks" ]; then
 			echo "debug-suites: $K_NAME is not a debug kernel: these runs need $lacks." \
 				"make e2e and make test run on any kernel." >&2

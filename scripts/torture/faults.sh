@@ -66,7 +66,7 @@ run_kernel() {	# run_kernel KERNEL
 
 	echo "== fault injection on the $variant kernel, mode=$mode" >&2
 	echo "   $(kernel_summary)" >&2
-	lacks=$(kernel_lacks "$ROOT/scripts/torture/faults-scenario.sh" | paste -sd ';' | sed 's/;/, /g')
+	lacks=$(kernel_lacks "$ROOT/scripts/torture/faults-scenario.sh")
 	[ -z "$lacks" ] || {
 		echo "faults: kernel=$variant: not run: the scenario needs $lacks"
 		return 1

@@ -47,7 +47,6 @@ installed_live() {
 	grep -q 'installed in 3 counters' /tmp/installed
 }
 
-
 none_destroyed() {
 	echo "destroyed_while_owned=$(cat $WATCH/destroyed_while_owned)"
 	[ "$(cat $WATCH/destroyed_while_owned)" = 0 ]

@@ -166,7 +166,7 @@ main() {
 	fi
 	for k in "$@"; do
 		kernel_use "$k"
-		lacks=$(kernel_lacks "${SCENARIOS[@]}" | paste -sd ';' | sed 's/;/, /g')
+		lacks=$(kernel_lacks "${SCENARIOS[@]}")
 		if [ -n "$lacks" ]; then
 			echo "ipv6m: $K_NAME cannot run these scenarios: they need $lacks." >&2
 			exit 2
