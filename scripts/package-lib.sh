@@ -2,9 +2,14 @@
 # What the package scripts share (scripts/deb/, scripts/rpm/): the
 # package's names, from dkms.conf and the Debian control file, and the
 # checks of a round trip that do not depend on the package manager.
-# Sourced; the caller sets ROOT (the repository) and PREFIX (its name in
-# messages, e.g. "deb/roundtrip").
+# Sourced, as "$(dirname "$0")/../package-lib.sh": sets ROOT (the
+# repository), PREFIX (the caller's name in messages, e.g. deb/roundtrip)
+# and OUT, where the packages go (XDA_OUT, default out/).
 
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PREFIX=$(basename "$(dirname "$0")")/$(basename "$0" .sh)
+OUT=${XDA_OUT:-$ROOT/out}
+WORK_DIR=
 NAME=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$ROOT/dkms.conf")
 VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$ROOT/dkms.conf")
 PKG=$NAME-dkms

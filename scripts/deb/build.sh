@@ -20,15 +20,11 @@
 # lintian report is printed either way (warnings and info tags included).
 #
 # Environment:
-#   XDA_DEB_OUT   output directory (default: out/ in the repository)
+#   XDA_OUT   output directory (default: out/ in the repository)
 set -eu
-WORK_DIR=
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PREFIX=deb/build.sh
 # shellcheck source=scripts/package-lib.sh
-. "$ROOT/scripts/package-lib.sh"
-OUT=${XDA_DEB_OUT:-$ROOT/out}
+. "$(dirname "$0")/../package-lib.sh"
 DEB=${PKG}_${VERSION}_all.deb
 BUILD_DEPS=(build-essential debhelper dh-dkms dpkg-dev lintian groff-base man-db)
 

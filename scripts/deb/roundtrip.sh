@@ -18,11 +18,8 @@
 # overwritten.
 set -eu
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PREFIX=deb/roundtrip
 # shellcheck source=scripts/package-lib.sh
-. "$ROOT/scripts/package-lib.sh"
-OUT=${XDA_DEB_OUT:-$ROOT/out}
+. "$(dirname "$0")/../package-lib.sh"
 DEB=$OUT/${PKG}_${VERSION}_all.deb
 
 installed() {

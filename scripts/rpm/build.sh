@@ -26,15 +26,11 @@
 # an error; the rpmlint report is printed either way.
 #
 # Environment:
-#   XDA_RPM_OUT   output directory (default: out/ in the repository)
+#   XDA_OUT   output directory (default: out/ in the repository)
 set -eu
-WORK_DIR=
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PREFIX=rpm/build.sh
 # shellcheck source=scripts/package-lib.sh
-. "$ROOT/scripts/package-lib.sh"
-OUT=${XDA_RPM_OUT:-$ROOT/out}
+. "$(dirname "$0")/../package-lib.sh"
 RPM=$PKG-$VERSION-1.noarch.rpm
 SPEC=$ROOT/scripts/rpm/$PKG.spec
 BUILD_DEPS=(rpm rpmlint)

@@ -28,11 +28,8 @@
 # or another installation.
 set -eu
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PREFIX=rpm/roundtrip
 # shellcheck source=scripts/package-lib.sh
-. "$ROOT/scripts/package-lib.sh"
-OUT=${XDA_RPM_OUT:-$ROOT/out}
+. "$(dirname "$0")/../package-lib.sh"
 RPMFILE=$OUT/$PKG-$VERSION-1.noarch.rpm
 DBPATH=/var/lib/rpm
 
