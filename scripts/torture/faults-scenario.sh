@@ -1,8 +1,11 @@
 #!/bin/sh
-# Runs inside the test VM (see scripts/torture/faults.sh): every allocation
+# Runs inside the test VM (see scripts/run-plan.sh, plan faults): every allocation
 # on the module's load path and on the namespace-creation path made to fail
 # in turn.
 # needs: CONFIG_KUNIT CONFIG_FAILSLAB
+# takes: xfrm_dst_acct.ko xfrm_dst_acct_test.ko faultcall.c
+# shows: ^faults: (done|point|step)
+# timeout: 3600
 #
 # Kernel command line:
 #   xda.mode=auto|force   the module's mode
@@ -36,13 +39,16 @@
 #   fault: step=netns nth=N result=ENOMEM kind=failslab site=f<caller<caller ours=no check=ok
 # ("ours=yes": the failing allocation was made by xfrm_dst_acct's code) and
 #   faults: step=S points=N tolerated=N failed_checks=N
+# then where the failures were injected, most frequent first, and
+#   faults: done seam=N netns=N(ours N) insmod=N(ours N) tolerated=N failed_checks=N
+# The results (KTAP): every check held after the failures, and kmemleak
+# found nothing.
 . /lib/xda/scenario-lib.sh
 KO=$LIB/xfrm_dst_acct.ko
 FC=$LIB/faultcall
 TP=/sys/module/xfrm_dst_acct_test/parameters
 DBG=/sys/kernel/debug
 RUN=/run/faults
-. $LIB/kmemleak.sh
 
 say() {
 	echo "faults: [$(cut -d' ' -f1 /proc/uptime)s] $*"
@@ -232,7 +238,7 @@ inject() {
 	[ "$result" = ok ] && TOLERATED=$((TOLERATED + 1))
 	[ "$CHECK" = ok ] || FAILED=$((FAILED + 1))
 	POINTS=$((POINTS + 1))
-	echo "fault: step=$step nth=$nth result=$result $site check=$CHECK"
+	echo "fault: step=$step nth=$nth result=$result $site check=$CHECK" | tee -a $RUN/points
 	# insmod that succeeded anyway: unload for the next round.
 	[ "$step" = insmod ] && [ "$result" = ok ] && rmmod xfrm_dst_acct
 	return 0
@@ -258,7 +264,8 @@ step_seam() {
 		[ "$result" = ENOMEM ] || CHECK="$CHECK creation-did-not-fail:$result"
 		[ "$CHECK" = ok ] || FAILED=$((FAILED + 1))
 		POINTS=$((POINTS + 1))
-		echo "fault: step=seam nth=$n result=$result kind=storage site=xda_batch_prepare[ours] ours=yes check=$CHECK"
+		echo "fault: step=seam nth=$n result=$result kind=storage site=xda_batch_prepare[ours] ours=yes check=$CHECK" |
+			tee -a $RUN/points
 		n=$((n + 1))
 	done
 	# What a user sees.
@@ -381,11 +388,15 @@ main() {
 		$IP netns del $ns
 	done
 	kill $victim 2>/dev/null
-	kmemleak_check | tee $RUN/kmemleak
-	leaks=$(sed -n 's/^kmemleak: \([0-9]*\) .*/\1/p' $RUN/kmemleak)
-	leaks=${leaks:-?}
-	echo "faults: done failed_checks=$TOTAL_FAILED leaks=$leaks"
-	[ $TOTAL_FAILED = 0 ] && [ $leaks = 0 ]
+	sed -n 's/^fault: step=\([a-z]*\) .* kind=\([^ ]*\) site=\(.*\) ours=\([a-z?]*\) check=.*/\1 \2 \3 ours=\4/p' \
+		$RUN/points | sort | uniq -c | sort -k2,2 -k1,1nr | sed 's/^ */faults: point /'
+	line=
+	for step in seam netns insmod; do
+		line="$line $step=$(grep -c "step=$step " $RUN/points)(ours $(grep "step=$step " $RUN/points | grep -c ' ours=yes '))"
+	done
+	echo "faults: done$line tolerated=$(grep -c ' result=ok ' $RUN/points) failed_checks=$TOTAL_FAILED"
+	check "every check held after the injected failures" equal "$TOTAL_FAILED" 0
+	kmemleak_result
 }
 
 main

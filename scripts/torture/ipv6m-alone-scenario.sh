@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs inside the test VM (see scripts/torture/ipv6m.sh), on the affected
+# Runs inside the test VM (see scripts/run-plan.sh, plan ipv6m), on the affected
 # model with IPv6 built as a module, mode=auto: ipv6.ko loaded after the
 # module while init_net is the only namespace.
 #
@@ -9,6 +9,9 @@
 # must repair init_net's IPv6 counter too, as the first namespace's
 # verdict repairs init_net's IPv4 counter.
 # needs: CONFIG_IPV6=m CONFIG_KUNIT
+# takes: xfrm_dst_acct.ko xfrm_dst_acct_test.ko xfrm_dst_acct_exit_watch.ko ipv6.ko
+# loads later: ipv6
+# path: pre_exit
 . /lib/xda/scenario-lib.sh
 PARAMS=/sys/module/xfrm_dst_acct/parameters
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs inside the test VM (see scripts/torture/ipv6m.sh), on a kernel with
+# Runs inside the test VM (see scripts/run-plan.sh, plan ipv6m), on a kernel with
 # IPv6 built as a module, the module built for the .exit path
 # (XDA_NETNS_EXIT=exit_batch) and mode=force: a namespace is dismantled
 # while another is made, and an attach is owed.
@@ -20,6 +20,9 @@
 #      in (its exit is held), c is made, which retries the owed attach;
 #   4. the witness must find no destroyed counter given storage again.
 # needs: CONFIG_IPV6=m CONFIG_KUNIT
+# takes: xfrm_dst_acct.ko xfrm_dst_acct_test.ko xfrm_dst_acct_exit_watch.ko ipv6.ko
+# loads later: ipv6
+# path: exit_batch
 . /lib/xda/scenario-lib.sh
 TEST=/sys/module/xfrm_dst_acct_test/parameters
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs inside the test VM (see scripts/torture/ipv6m.sh), on a kernel with
+# Runs inside the test VM (see scripts/run-plan.sh, plan ipv6m), on a kernel with
 # IPv6 built as a module (build.sh variants *-ipv6m): xfrm_dst_acct with
 # ipv6.ko loaded before it or after it.
 #
@@ -27,10 +27,13 @@
 #     kunit/xfrm_dst_acct_exit_watch.c, loaded between xfrm_dst_acct and
 #     ipv6.ko).
 # needs: CONFIG_IPV6=m CONFIG_KUNIT
+# takes: xfrm_dst_acct.ko xfrm_dst_acct_test.ko xfrm_dst_acct_exit_watch.ko
+# takes: ipv6.ko esp6.ko scripts/torture/ipsec.sh
+# loads later: ipv6
+# shows: ^affected=
 . /lib/xda/scenario-lib.sh
 KO=$LIB/xfrm_dst_acct.ko
 . $LIB/ipsec.sh
-. $LIB/kmemleak.sh
 
 show() {
 	for ns in "$@"; do
@@ -55,7 +58,7 @@ none_destroyed() {
 load_ipv6() {
 	insmod $LIB/ipv6.ko || return
 	# A kernel whose modules tree is in the initramfs: esp6 and what it
-	# needs from there (not loaded at boot, see scripts/torture/ipv6m.sh).
+	# needs from there (not loaded at boot: "# loads later" above).
 	if [ -f "/lib/modules/$(uname -r)/modules.dep" ]; then
 		modprobe esp6
 	else

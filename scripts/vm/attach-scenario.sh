@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs inside the test VM (see mkinitramfs.sh), on the affected kernel:
+# Runs inside the test VM (see scripts/run-plan.sh), on the affected kernel:
 # the module loaded at boot, when init_net is the only namespace and so
 # nobody can tell yet whether the kernel is affected, and the attach that
 # the first namespace made later triggers failing for want of memory.
@@ -8,6 +8,8 @@
 # (scenario-lib.sh: KTAP on ttyS1, "check: <what>: ok|FAIL" on the console).
 # The storage allocation is failed through the KUnit module's parameter
 # (loaded with cases=none, so that none of its cases runs).
+# needs: CONFIG_KUNIT
+# takes: xfrm_dst_acct.ko xfrm_dst_acct_test.ko
 . /lib/xda/scenario-lib.sh
 PARAMS=/sys/module/xfrm_dst_acct/parameters
 

@@ -1,9 +1,10 @@
 #!/bin/sh
-# Runs inside the test VM (see mkinitramfs.sh): the module's interfaces as
+# Runs inside the test VM (see scripts/run-plan.sh): the module's interfaces as
 # an operator meets them.  Bad input must give a clear error and change
 # nothing; the gc_thresh policy must apply to every namespace and be undone
 # on unload.  One result per check (scenario-lib.sh: KTAP on ttyS1, and
 # "check: <what>: ok|FAIL" on the console).
+# takes: xfrm_dst_acct.ko
 . /lib/xda/scenario-lib.sh
 KO=$LIB/xfrm_dst_acct.ko
 PARAMS=/sys/module/xfrm_dst_acct/parameters

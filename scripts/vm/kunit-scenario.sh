@@ -1,13 +1,17 @@
 #!/bin/sh
-# Runs inside the test VM (see mkinitramfs.sh): the KUnit suites against
-# real namespaces, some made before the module is loaded and some after.
+# Runs inside the test VM (see scripts/run-plan.sh): the KUnit suites
+# against real namespaces, some made before the module is loaded and some
+# after.
 # needs: CONFIG_KUNIT
+# takes: xfrm_dst_acct.ko xfrm_dst_acct_test.ko
+# shows: ^(affected|mode)=
 #
 # Kernel command line:
 #   xda.mode=auto|force|off   the module's mode
 #   xda.expect=yes|no|reported  whether the kernel must be found
 #                             affected; "reported": whatever the module
 #                             reports (a kernel nobody can judge beforehand)
+#   xda.path=pre_exit|exit_batch  the namespace-exit path it must take
 . /lib/xda/scenario-lib.sh
 MOD=/lib/xda
 
@@ -27,6 +31,8 @@ $IP -n before1 link set lo up
 
 insmod $MOD/xfrm_dst_acct.ko mode="$mode" || exit 1
 echo "affected=$(cat /sys/module/xfrm_dst_acct/parameters/affected)"
+path=$(arg path)
+[ -n "$path" ] && check "the module took the $path path" logged "namespace exit: $path"
 [ "$expect" = reported ] && expect=$(cat /sys/module/xfrm_dst_acct/parameters/affected)
 echo "mode=$(cat /sys/module/xfrm_dst_acct/parameters/mode)"
 

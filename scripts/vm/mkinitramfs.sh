@@ -139,6 +139,12 @@ fi
 echo "XDA-SCENARIO-BEGIN"
 sh /scenario.sh
 rc=$?
+# xda.kmemleak=1: a kmemleak scan closes the run (scenario-lib.sh).
+if grep -q 'xda\.kmemleak=1' /proc/cmdline; then
+	. /lib/xda/scenario-lib.sh
+	kmemleak_result
+	[ "$failures" = 0 ] || rc=1
+fi
 echo "XDA-SCENARIO-END rc=$rc"
 # The plan that closes the results on ttyS1 (scenario-lib.sh: result).
 [ -f /tmp/xda-ktap ] && echo "1..$(cat /tmp/xda-ktap)" >/dev/ttyS1

@@ -12,7 +12,7 @@ arg() {	# arg NAME [DEFAULT]: xda.NAME from the kernel command line
 
 # The results: one KTAP line per check on the second serial port (ttyS1,
 # the file LOG.results on the host, read by the kernel's kunit.py: see
-# scripts/vm/kernel.sh, kernel_results), numbered across every script of
+# scripts/vm/results.py), numbered across every script of
 # the run (/tmp/xda-ktap holds the count); /init ends the document with
 # its plan.  The console gets the same verdicts for the reader.
 RESULTS=/dev/ttyS1
@@ -49,6 +49,11 @@ check() {
 skip() {
 	echo "check: $1: skipped ($2)"
 	result ok "$1 # SKIP $2"
+}
+
+equal() {	# equal SEEN EXPECTED
+	echo "seen: $1, expected: $2"
+	[ "$1" = "$2" ]
 }
 
 logged() {	# logged TEXT: the kernel log holds TEXT
@@ -120,4 +125,40 @@ rmmod_bounded() {
 	done
 	RMMOD_SECONDS=$((rmmod_tenths / 10))
 	wait $rmmod_pid
+}
+
+# kmemleak, on the debug kernels.  Boot with kmemleak.verbose=1 (the
+# runner does, on a kernel with KASAN) so that every object a scan finds
+# is also printed on the console, where scripts/vm/check-log.sh reports it.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+kmemleak_mount() {
+	[ -d /sys/kernel/debug/tracing ] || [ -e $KMEMLEAK ] ||
+		mount -t debugfs none /sys/kernel/debug 2>/dev/null
+	[ -e $KMEMLEAK ]
+}
+
+# kmemleak_check: two scans (an object must have been unreferenced for 5 s
+# to be reported), then prints "kmemleak: N unreferenced objects" and
+# every report.  Returns 1 if anything was found; 0 without kmemleak.
+kmemleak_check() {
+	kmemleak_mount || { echo "kmemleak: not in this kernel"; return 0; }
+	sleep 6
+	echo scan >$KMEMLEAK
+	sleep 6
+	echo scan >$KMEMLEAK
+	n=$(grep -c '^unreferenced object' $KMEMLEAK)
+	echo "kmemleak: $n unreferenced objects"
+	[ "$n" = 0 ] && return 0
+	cat $KMEMLEAK
+	return 1
+}
+
+# kmemleak_result: after the scenario, with xda.kmemleak=1 (/init).
+kmemleak_result() {
+	if kmemleak_mount; then
+		check "kmemleak finds nothing" kmemleak_check
+	else
+		skip "kmemleak finds nothing" "no kmemleak in this kernel (CONFIG_DEBUG_KMEMLEAK)"
+	fi
 }
