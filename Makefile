@@ -2,7 +2,7 @@
 #
 #   make              build against the running kernel (or KDIR=...)
 #   make check        sparse (C=2), checkpatch --strict and the docs check: zero findings
-#   make test         everything CI runs; ends with "N passed, N failed"
+#   make test         everything CI runs; ends with "N passed, N failed, N skipped"
 #   make newer        the 6.12 PREEMPT and PREEMPT_RT test kernels, Debian's 6.12 images
 #   make demo         the defect and the fix side by side, in a VM
 #   make e2e          the IPsec scenario on Debian's, the stock and the affected kernel
@@ -18,21 +18,22 @@
 #   make test-status  the status tool's suite (scripts/status/test.sh)
 #   make clean
 #
-# test, e2e, bench, torture, faults and test-status also take the kernel
-# you point at (demo, debug and ipv6m do not yet run on it):
-#   make e2e KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=dir]
-# Each target runs one script (named below); ARGS="..." is passed to it,
-# and SHORT=1 passes --short (make e2e: the runs of make test):
-#   make e2e SHORT=1
+# test, newer, e2e, debug, faults and ipv6m run their plan in
+# scripts/plans/ (scripts/run-plan.sh); ARGS="KERNEL[:MODE]..." keeps the
+# runs of those kernels:
 #   make e2e ARGS="stock:force affected:auto"
-#   make torture ARGS=affected
+# Every target that boots a kernel takes the one you point at (make demo
+# and make newer refuse it, saying why):
+#   make e2e KERNEL=/boot/vmlinuz-R MODULES=/lib/modules/R [BUILD=dir]
+# XDA_KEEP=dir keeps every log there; a run that fails keeps its logs and
+# says where.
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 
 # What the scripts are given; not put into their environment.
-RUN_ARGS = $(if $(filter 1,$(SHORT)),--short) $(ARGS)
-unexport ARGS SHORT
+RUN_ARGS = $(ARGS)
+unexport ARGS
 
 all: modules
 
@@ -48,16 +49,16 @@ check:
 	scripts/check.sh $(RUN_ARGS)
 
 test:
-	scripts/test.sh $(RUN_ARGS)
+	scripts/run-plan.sh test $(RUN_ARGS)
 
 newer:
-	scripts/test.sh --newer $(RUN_ARGS)
+	scripts/run-plan.sh newer $(RUN_ARGS)
 
 demo:
 	scripts/e2e/demo.sh $(RUN_ARGS)
 
 e2e:
-	scripts/e2e/run.sh $(RUN_ARGS)
+	scripts/run-plan.sh e2e $(RUN_ARGS)
 
 bench:
 	scripts/bench/run.sh $(RUN_ARGS)
@@ -66,13 +67,13 @@ torture:
 	scripts/torture/run.sh $(RUN_ARGS)
 
 debug:
-	scripts/torture/debug-suites.sh $(RUN_ARGS)
+	scripts/run-plan.sh debug $(RUN_ARGS)
 
 faults:
-	scripts/torture/faults.sh $(RUN_ARGS)
+	scripts/run-plan.sh faults $(RUN_ARGS)
 
 ipv6m:
-	scripts/torture/ipv6m.sh $(RUN_ARGS)
+	scripts/run-plan.sh ipv6m $(RUN_ARGS)
 
 deb:
 	scripts/deb/build.sh $(RUN_ARGS)

@@ -2,10 +2,10 @@
 # Show that the tests guard the fix: take the fix apart one piece at a
 # time, run what guards that piece, and require it to FAIL.
 #
-# Usage: scripts/teeth.sh [SET [WORKDIR]]
+# Usage: scripts/teeth.sh [SET]
 #
-# SET names a kernel (as in scripts/vm/kernel.sh) and the pieces taken
-# apart on it:
+# SET names the pieces taken apart, and the runs that guard them (lines
+# for scripts/run-plan.sh: see guards below):
 #   affected  (make test)  the affected model, mode=auto
 #   preempt   (make newer) stock-612-preempt, mode=force: adders that can
 #             be preempted between loading the pointer and the update
@@ -15,17 +15,15 @@
 #   kunit CASE...  these KUnit cases
 #   attach CHECK   this check of scripts/vm/attach-scenario.sh
 #   ipv6m CHECK    this check of scripts/torture/ipv6m-scenario.sh
-# Prints one line per mutation:
-#     teeth: <mutation>: ok (failed as required: <what>)
-# and exits 1 if anything required passed.  The mutated sources live only
-# in WORKDIR (default: a temporary directory).
+# One test per mutation, "teeth: <mutation> fails <what>", counted as the
+# harness counts (scripts/vm/kernel.sh); exits 1 if anything required
+# passed.  The mutated sources live only in the work directory.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/vm/kernel.sh
 . "$ROOT/scripts/vm/kernel.sh"
 SET=${1:-affected}
-WORK=${2:-$(mktemp -d /tmp/xda-teeth.XXXXXX)}
 
 # set | name | file | exact text | replacement | what must fail  (no '|' inside)
 MUTATIONS=(
@@ -70,75 +68,53 @@ open(path, 'w').write(text.replace(old, new))
 EOF
 }
 
-# The module's build and boot arguments on this set's kernel.
-set_kernel() {
-	case $SET in
-	affected) KERNEL_NAME=affected MODE=auto EXPECT=yes ;;
-	preempt) KERNEL_NAME=stock-612-preempt MODE=force EXPECT=no ;;
-	ipv6m) KERNEL_NAME=stock-ipv6m-debug MODE=force EXPECT=no ;;
-	*) kernel_die "teeth: no set '$SET' (affected, preempt, ipv6m)" ;;
+# guards SET WHAT: the runs that guard the pieces of SET, as plan lines.
+guards() {
+	case $1:$2 in
+	affected:kunit) echo "affected auto pre_exit kunit yes" ;;
+	affected:attach) echo "affected - pre_exit attach -" ;;
+	preempt:kunit) echo "stock-612-preempt force pre_exit kunit no" ;;
+	ipv6m:ipv6m)
+		echo "stock-ipv6m-debug force exit_batch ipv6m no xda.order=after"
+		echo "stock-ipv6m-debug force exit_batch ipv6m-owed no"
+		;;
+	*) kernel_die "teeth: no runs guard $2 in set $1" ;;
 	esac
 }
 
-# boot SCENARIO DIR LOG [BOOT_ARG...]: scripts/vm/SCENARIO-scenario.sh
-# with the mutated modules in DIR/build.
-boot() {
-	local scenario=$1 dir=$2 log=$3
-	shift 3
-	kernel_initramfs "$dir/initramfs.cpio.gz" "$ROOT/scripts/vm/$scenario-scenario.sh" \
-		"$dir/build/xfrm_dst_acct.ko" "$dir/build/kunit/xfrm_dst_acct_test.ko"
-	kernel_boot "$dir/initramfs.cpio.gz" "$log" "$@"
-}
-
-# run_mutation NAME FILE OLD NEW WHAT
+# run_mutation NAME FILE OLD NEW WHAT: the guarding runs, on the mutated
+# sources (the VMs may end badly: the fix is broken on purpose); each of
+# WHAT's KUnit cases or checks must have failed.
 run_mutation() {
-	local name=$1 dir=$WORK/teeth-$1 log=$WORK/teeth-$1.log case missed="" result
-	local runner=${5%% *} what=${5#* }
-
+	local name=$1 dir=$WORK/$1 runner=${5%% *} what=${5#* } test missed=""
 	mkdir -p "$dir/src"
 	cp -r "$ROOT/dkms.conf" "$ROOT/Makefile" "$ROOT/Kbuild" "$ROOT/src" \
 		"$ROOT/include" "$ROOT/kunit" "$dir/src/"
-	mutate "$dir/src" "$2" "$3" "$4" || return 1
-	# The VM may end badly: the fix is broken on purpose.
-	if [ "$runner" = ipv6m ]; then
-		XDA_MODULE_SRC=$dir/src XDA_WARNINGS_OK=1 XDA_IPV6M_WORK=$dir \
-			XDA_IPV6M_PATHS=exit_batch XDA_IPV6M_ORDERS=after \
-			"$ROOT/scripts/torture/ipv6m.sh" "$KERNEL_NAME" >"$log" 2>&1
-	elif ! XDA_MODULE_SRC=$dir/src XDA_WARNINGS_OK=1 kernel_build_module "$dir/build"; then
-		echo "teeth: $name: does not build"
-		return 1
-	elif [ "$runner" = kunit ]; then
-		boot kunit "$dir" "$log" "xda.mode=$MODE" "xda.expect=$EXPECT"
-	else
-		boot "$runner" "$dir" "$log"
-	fi
+	mutate "$dir/src" "$2" "$3" "$4" || { count "teeth: $name: the mutation applies" FAIL; return; }
+	guards "$SET" "$runner" | XDA_MODULE_SRC=$dir/src XDA_WARNINGS_OK=1 XDA_KEEP=$dir/run \
+		"$ROOT/scripts/run-plan.sh" - >"$dir/run.log" 2>&1
 	if [ "$runner" = kunit ]; then
-		"$ROOT/scripts/vm/ktap.sh" "$log" >"$log.kunit" 2>&1
-		for case in $what; do
-			grep -qE "\[(FAILED|CRASHED)\] $case\$" "$log.kunit" ||
-				missed="$missed $case"
+		for test in $what; do
+			grep -qE "^not ok [0-9]+ .*kunit: .*[.]$test\$" "$dir/run/results.ktap" ||
+				missed="$missed $test"
 		done
 	else
-		# The scenario's results (the ipv6m driver's boots are in $dir).
-		for result in "$log" "$dir"/*/*/*.log; do
-			[ -f "$result.results" ] && kernel_results "$result"
-		done | grep -qxF "FAIL $what" || missed=" $what"
+		grep -qE "^not ok [0-9]+ .*: $what\$" "$dir/run/results.ktap" || missed=" $what"
 	fi
 	if [ -n "$missed" ]; then
-		echo "teeth: $name: FAIL, passed without the fix:$missed"
-		return 1
+		echo "teeth: $name: passed without the fix:$missed (log: $dir/run.log)"
+		count "teeth: $name fails $what" FAIL
+	else
+		echo "teeth: $name: ok (failed as required: $what)"
+		count "teeth: $name fails $what" OK
 	fi
-	echo "teeth: $name: ok (failed as required: $what)"
 }
 
-set_kernel
-kernel_use "$KERNEL_NAME" >&2
-[ "$K_KUNIT" = 1 ] || kernel_die "$K_NAME has no KUnit"
-status=0
+work_start teeth
 for m in "${MUTATIONS[@]}"; do
 	IFS='|' read -r -d '' set name file old new what <<<"$m"
 	what=${what%$'\n'}
 	[ "$set" = "$SET" ] || continue
-	run_mutation "$name" "$file" "$old" "$new" "$what" || status=1
+	run_mutation "$name" "$file" "$old" "$new" "$what"
 done
-exit $status
+work_end

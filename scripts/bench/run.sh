@@ -36,7 +36,7 @@
 #
 # Environment (defaults in brackets):
 #   XDA_CACHE          kernel cache (see scripts/kernel/build.sh)
-#   XDA_BENCH_DIR      keep logs and builds here [a temporary directory,
+#   XDA_KEEP           keep logs and builds here [a temporary directory,
 #                      removed at the end]
 #   XDA_BENCH_ROUNDS   hot path rounds [8]
 #   XDA_BENCH_MS       milliseconds per hot path measurement [1000]
@@ -79,8 +79,8 @@ die() {
 	exit 1
 }
 
-if [ -n "${XDA_BENCH_DIR:-}" ]; then
-	WORK=$XDA_BENCH_DIR
+if [ -n "${XDA_KEEP:-}" ]; then
+	WORK=$XDA_KEEP
 	mkdir -p "$WORK"
 else
 	WORK=$(mktemp -d /tmp/xda-bench.XXXXXX)
@@ -91,7 +91,7 @@ declare -A KERNELS
 WINDOW_LOGS=()
 
 # build_module ROLE: xfrm_dst_acct.ko for the kernel in use, as
-# scripts/test.sh builds it (W=1), with debug info kept only to read the
+# the runner builds it (W=1), with debug info kept only to read the
 # size of its per-namespace state; the VM gets a copy without it.
 build_module() {
 	mkdir -p "$WORK/vm-$1"
@@ -207,7 +207,7 @@ main() {
 	python3 "$BENCH/report.py" "$WORK/stock.log" "$WORK/affected.log" \
 		"${WINDOW_LOGS[@]}" --xda-net-size "${size:-0}" --machine "$machine" |
 		tee "$WORK/report.txt"
-	log "took $((SECONDS - start)) s${XDA_BENCH_DIR:+ (logs in $WORK)}"
+	log "took $((SECONDS - start)) s${XDA_KEEP:+ (logs in $WORK)}"
 }
 
 main "$@"

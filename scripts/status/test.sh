@@ -17,11 +17,8 @@
 # -v prints every check, and the tool's outputs of each run (table, JSON,
 # Prometheus, doctor).  --host runs only the host checks (dash, busybox
 # sh, shellcheck, doctor --release on real release strings): no VM.
-# Ends with the line "N passed, N failed".
-#
-# Environment:
-#   XDA_CACHE        cache of test kernels (see scripts/kernel/build.sh)
-#   XDA_STATUS_KEEP  directory to keep the console logs in (default: removed)
+# Counts as the harness counts (scripts/vm/kernel.sh) and ends with the
+# line "N passed, N failed, N skipped".
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,8 +26,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/scripts/vm/kernel.sh"
 TOOL=$ROOT/scripts/xfrm-dst-acct-status
 PY=/usr/bin/python3
-RUNS=${XDA_STATUS_RUNS:-"stock:auto affected:auto affected:off"}
-WORK=$(mktemp -d /tmp/xda-status-test.XXXXXX)
+RUNS="stock:auto affected:auto affected:off"
 VERBOSE=0
 HOST_ONLY=0
 for arg in "$@"; do
@@ -40,15 +36,6 @@ for arg in "$@"; do
 	*) echo "usage: $0 [-v] [--host]" >&2; exit 2 ;;
 	esac
 done
-
-cleanup() {
-	if [ -n "${XDA_STATUS_KEEP:-}" ]; then
-		mkdir -p "$XDA_STATUS_KEEP"
-		cp "$WORK"/*.log "$XDA_STATUS_KEEP/" 2>/dev/null
-	fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 # show_block LOG NAME: the tool's output NAME from a console log.
 show_block() {
@@ -91,13 +78,14 @@ run_vm() {	# run_vm KERNEL MODE: on a kernel prepared by main
 	else
 		grep -v '^ok: ' "$WORK/check.out" | sed 's/^/   /'
 	fi
-	local line p f
-	line=$(grep '^checks:' "$WORK/check.out" || echo "checks: passed=0 failed=1")
-	p=$(echo "$line" | sed -n 's/.*passed=\([0-9]*\).*/\1/p')
-	f=$(echo "$line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
-	passed=$((passed + p))
-	failed=$((failed + f))
-	summary+=("$(printf '%-58s %s' "$name: output checks" "passed=$p failed=$f")")
+	local line
+	while read -r line; do
+		case $line in
+		"ok: "*) count "$name: ${line#ok: }" OK ;;
+		"FAIL: "*) count "$name: ${line#FAIL: }" FAIL ;;
+		esac
+	done <"$WORK/check.out"
+	grep -q '^checks: ' "$WORK/check.out" || count "$name: check.py finished" FAIL
 	if [ "$VERBOSE" = 1 ]; then
 		for b in doctor-unloaded table json prometheus low-table low-json \
 			low-prometheus low-doctor doctor gone-table; do
@@ -110,12 +98,12 @@ run_vm() {	# run_vm KERNEL MODE: on a kernel prepared by main
 host_checks() {
 	local out rc
 	echo "== host: the tool under dash and busybox sh, shellcheck"
-	if command -v shellcheck >/dev/null; then
-		if shellcheck -s sh "$TOOL" "$ROOT/scripts/status/vm-scenario.sh"; then
-			count "host: shellcheck -s sh, no finding" OK
-		else
-			count "host: shellcheck -s sh, no finding" FAIL
-		fi
+	if ! command -v shellcheck >/dev/null; then
+		count "host: shellcheck -s sh, no finding" SKIP "no shellcheck on this machine"
+	elif shellcheck -s sh "$TOOL" "$ROOT/scripts/status/vm-scenario.sh"; then
+		count "host: shellcheck -s sh, no finding" OK
+	else
+		count "host: shellcheck -s sh, no finding" FAIL
 	fi
 	out=$(dash "$TOOL" --help) && [ "${out#Usage: }" != "$out" ]
 	if [ $? -eq 0 ]; then
@@ -202,35 +190,10 @@ doctor_by_version() {
 # for real release strings, under SHELL (dash, or busybox sh with its
 # own awk).  No module, no namespace and no VM needed.
 doctor_releases() {
-	local sh=$1 case rel want pat out joined rc ok name cmd
+	local sh=$1 rel want pat out joined rc ok name cmd
 	read -ra cmd <<<"$sh"
-	# release|verdict|phrases of the reasons (";" between them)
-	for case in \
-		"2.6.36|not affected|older than 2.6.37" \
-		"2.6.37|affected|The 2.6.37 branch never got the fix." \
-		"3.2.71|affected|The 3.2 branch never got the fix." \
-		"3.10.108|affected|The 3.10 branch never got the fix.;fails at 2 * gc_thresh = 65536 xfrm dst entries" \
-		"3.12.53|affected|The 3.12 stable branch has the fix from 3.12.54 on." \
-		"3.12.54|not affected|the 3.12 stable branch carries it from 3.12.54 on." \
-		"3.18.26|affected|The 3.18 stable branch has the fix from 3.18.27 on." \
-		"3.18.27|not affected|the 3.18 stable branch carries it from 3.18.27 on." \
-		"4.1.16|affected|The 4.1 stable branch has the fix from 4.1.17 on." \
-		"4.1.17|not affected|the 4.1 stable branch carries it from 4.1.17 on." \
-		"4.2.8|affected|The 4.2 branch never got the fix.;Flow cache: yes" \
-		"4.3.4|affected|The 4.3 stable branch has the fix from 4.3.5 on." \
-		"4.3.5|not affected|the 4.3 stable branch carries it from 4.3.5 on." \
-		"4.4.0|not affected|Linux 4.4 has the upstream fix a8a572a6b5f2;Default gc_thresh: 2147483647 (INT_MAX, upstream 4.4 to 4.13)." \
-		"4.14.0|not affected|Flow cache: no (gone in 4.14);Default gc_thresh: 32768 (upstream from 4.14)." \
-		"6.1.0|not affected|Linux 6.1 has the upstream fix;Flow cache: no" \
-		"3.10.0-123.el7.x86_64|affected|RHEL/CentOS 7.0 kernel;Default gc_thresh: 1024 (RHEL 7.0 to 7.2).;fails at 2 * gc_thresh = 2048" \
-		"3.10.0-327.el7.x86_64|affected|RHEL/CentOS 7.2 kernel;Default gc_thresh: 1024 (RHEL 7.0 to 7.2).;fails at 2 * gc_thresh = 2048" \
-		"3.10.0-514.el7.x86_64|not affected|RHEL/CentOS 7.3 kernel: 7.3 (3.10.0-514.el7) and later carry the fix" \
-		"3.10.0-1160.el7.x86_64|not affected|RHEL/CentOS 7.9 kernel" \
-		"4.2.0-28-generic|unknown|is a distribution or local build;its base release is affected upstream;may have backported the fix;modprobe xfrm_dst_acct mode=off;/sys/module/xfrm_dst_acct/parameters/affected" \
-		"3.16.0-4-amd64|unknown|is a distribution or local build;The 3.16 branch never got the fix.;modprobe xfrm_dst_acct mode=off" \
-		"3.8.13-118.el7uek.x86_64|unknown|is a distribution or local build"
-	do
-		IFS='|' read -r rel want pat <<<"$case"
+	while IFS='|' read -r rel want pat <&3; do
+		case $rel in "#"* | "") continue ;; esac
 		out=$("${cmd[@]}" "$TOOL" doctor --release "$rel" 2>&1)
 		rc=$?
 		# The reasons are wrapped: look for the phrases in one line.
@@ -250,7 +213,7 @@ doctor_releases() {
 		if [ "$VERBOSE" = 1 ]; then
 			echo "$out" | sed 's/^/    /'
 		fi
-	done
+	done 3<"$ROOT/scripts/status/releases.txt"
 	# A fleet: several releases after one --release and a second
 	# --release; one verdict each, in order; exit 1 (one is affected).
 	name="host: $sh: doctor --release, three releases: three verdicts, exit 1"
@@ -287,11 +250,12 @@ doctor_releases() {
 }
 
 main() {
-	local variant run mode start=$SECONDS runs=$RUNS
+	local variant run mode runs=$RUNS
 	"$ROOT/scripts/deps.sh" >&2 || exit 1
 	# Beyond those: dash (the host shell under test), mawk, and the
 	# Prometheus text parser.
 	"$ROOT/scripts/deps.sh" dash mawk python3-prometheus-client >&2 || exit 1
+	work_start status
 	host_checks
 	[ "$HOST_ONLY" = 1 ] && runs=
 	[ -n "${KERNEL:-}" ] && [ "$HOST_ONLY" = 0 ] && runs=user:auto
@@ -313,11 +277,7 @@ main() {
 			run_vm "$variant" "$mode"
 		done
 	done
-	echo
-	echo "== Summary ($((SECONDS - start))s)"
-	printf '   %s\n' "${summary[@]}"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	work_end
 }
 
 main "$@"

@@ -1,51 +1,30 @@
-# shellcheck shell=bash disable=SC2034 # the K_* and BOOT_* variables are read by the drivers
-# One way to name a kernel, for every driver that boots one.  Sourced, not
-# run.  The caller sets ROOT (the repository).
+# shellcheck shell=bash disable=SC2034 # the K_* and BOOT_* variables are read by the callers
+# The harness's library: it names a kernel, builds the module for it,
+# makes the initramfs, boots it, reads the results and keeps the tally.
+# Sourced, not run; the caller sets ROOT (the repository).  The runner
+# (scripts/run-plan.sh) and the drivers that present their own figures
+# (demo, bench, torture, the status suite, the teeth) use it.
 #
-# A kernel is named by one word:
+# kernel_use NAME names a kernel:
 #   stock, affected       test kernels built from Debian's linux-source-6.1
-#                         (scripts/kernel/build.sh): stock, and the model
-#                         of the defect; with -debug, -ipv6m or both
-#                         (stock-debug, affected-ipv6m-debug, ...)
+#                         (scripts/kernel/build.sh), with -debug, -ipv6m or
+#                         both (stock-debug, affected-ipv6m-debug, ...);
+#                         stock-612-preempt, stock-612-rt from 6.12
 #   debian                Debian's linux-image for the installed
 #                         linux-headers-amd64, unpacked (never installed)
-#   debian-6.12           Debian's newest 6.12 image from bookworm-security
-#   debian-6.12-rt        the same, PREEMPT_RT flavour
-#   user                  the kernel an operator points at:
-#                           KERNEL=/boot/vmlinuz-R   the image
-#                           MODULES=/lib/modules/R   its modules tree
-#                           BUILD=...                its build tree
-#                                                    (default MODULES/build)
-# The debian kernels are named through the same path as user: image,
-# modules tree, headers.
+#   debian-6.12[-rt]      Debian's newest 6.12 image (PREEMPT_RT flavour)
+#   user                  KERNEL=image MODULES=lib/modules/R [BUILD=tree]
+# and sets K_NAME (the release for a kernel named by its trees), K_IMAGE,
+# K_MODULES ("" for the test kernels), K_BUILD, K_RELEASE, K_DKMS (1: dkms
+# builds the module, as an operator's host does), K_ARGS (kernel
+# arguments) and what it has, 1 or 0: K_KUNIT, K_FLOWCACHE (before 4.14),
+# K_DEBUG (KASAN), K_PRE_EXIT (5.3), K_PLT32 (a loader that knows
+# R_X86_64_PLT32, 4.16).
 #
-# kernel_use NAME sets:
-#   K_NAME      what the output calls it (the release for a user kernel)
-#   K_IMAGE     the image QEMU boots
-#   K_MODULES   its modules tree, or "" where the scenarios need nothing
-#               from one (the test kernels build in what they need)
-#   K_BUILD     its build tree: out-of-tree modules are built against it
-#   K_RELEASE   its release (uname -r)
-#   K_DKMS      1: the module is built as an operator builds it, by dkms
-#   K_ARGS      kernel arguments it boots with
-# and what it has, each 1 or 0:
-#   K_KUNIT     KUnit (CONFIG_KUNIT): the KUnit suites can run
-#   K_FLOWCACHE the xfrm flow cache (before 4.14): bundles stay alive
-#               until the cache is flushed
-#   K_IPV6M     IPv6 built as a module
-#   K_DEBUG     KASAN, lockdep and kmemleak (the -debug test kernels)
-#   K_PRE_EXIT  pernet_operations.pre_exit (5.3)
-#   K_PLT32     a module loader that knows R_X86_64_PLT32 (4.16)
-#
-# Then, for the kernel in use:
-#   kernel_build_module DIR [MAKE_ARG...]   the module, and the KUnit
-#       module where the kernel has KUnit, in DIR (see there)
-#   kernel_initramfs OUT SCENARIO [FILE...] the VM's initramfs
-#   kernel_boot INITRAMFS LOG [ARG...]      one VM run; sets BOOT_OK,
-#       BOOT_REPORTS and BOOT_SECONDS
-#   kernel_summary                          one line: what the kernel is
-# and kernels_to_run DEFAULT...: "user" when KERNEL is set, else the
-# defaults (or XDA_KERNELS).
+# Environment: XDA_CACHE (kernels and sources, default
+# /var/cache/xfrm-dst-acct), XDA_KEEP (keep every log in this directory),
+# XDA_MODULE_SRC (build the module from this copy), XDA_BOOT_ARGS (kernel
+# arguments added to every boot); XDA_VM_* as in scripts/vm/run.sh.
 
 XDA_CACHE=${XDA_CACHE:-/var/cache/xfrm-dst-acct}
 export XDA_CACHE
@@ -73,81 +52,77 @@ kernel_log() {
 	echo "kernel.sh: $*" >&2
 }
 
-# kernels_to_run DEFAULT...: the kernels a driver runs on.
-kernels_to_run() {
-	if [ -n "${KERNEL:-}" ]; then
-		echo user
-	elif [ -n "${XDA_KERNELS:-}" ]; then
-		echo "$XDA_KERNELS"
-	else
-		echo "$*"
-	fi
-}
+# --- the tally and the work directory --------------------------------------
 
-# The tally a test driver keeps: count NAME OK|FAIL|SKIP for one check,
-# its row added to the summary the driver prints before "N passed, N
-# failed" (with the skipped ones named above it).
+# count NAME OK|FAIL|SKIP [REASON]: one test's outcome.  Every outcome is
+# also a KTAP line in TALLY_KTAP (a caller run by the runner writes to the
+# runner's XDA_KTAP: one result channel for the VMs and the host steps).
 passed=0
 failed=0
 skipped=0
-summary=()
+FAILURES=()
+TALLY_KTAP=${XDA_KTAP:-}
+unset XDA_KTAP
 count() {
+	local n=$((passed + failed + skipped + 1)) line
 	case $2 in
-	OK) passed=$((passed + 1)) ;;
-	SKIP) skipped=$((skipped + 1)) ;;
-	*) failed=$((failed + 1)) ;;
+	OK) passed=$((passed + 1)); line="ok $n $1" ;;
+	SKIP) skipped=$((skipped + 1)); line="ok $n $1 # SKIP ${3:-}" ;;
+	*) failed=$((failed + 1)); line="not ok $n $1"; FAILURES+=("$1") ;;
 	esac
-	summary+=("$(printf '%-58s %s' "$1" "$2")")
+	if [ -n "$TALLY_KTAP" ]; then
+		[ "$n" = 1 ] && echo "KTAP version 1" >"$TALLY_KTAP"
+		echo "$line" >>"$TALLY_KTAP"
+	fi
+	[ "$2" = OK ] || echo "   $2  $1${3:+ ($3)}"
 }
 
-# count_results NAME LOG: count NAME: WHAT for each result of LOG's
-# scenario (kernel_results); none at all is a failure.
+# count_results NAME LOG: count "NAME: WHAT" for every result of a run
+# (scripts/vm/results.py: the scenario's KTAP channel and KUnit's
+# suites).  None at all is a failure.
 count_results() {
-	local status what results
-	if ! results=$(kernel_results "$2"); then
-		count "$1: the scenario's results (${2##*/}.results)" FAIL
-		return
-	fi
+	local status what n=0 kunit
+	kunit=$(kernel_kunit_py) || { count "$1: kunit.py" FAIL; return; }
 	while read -r status what; do
+		n=$((n + 1))
 		case $status in
 		PASS) count "$1: $what" OK ;;
-		SKIP) count "$1: $what" SKIP ;;
+		SKIP) count "$1: ${what%% # *}" SKIP "${what#* # }" ;;
 		*) count "$1: $what" FAIL ;;
 		esac
-	done <<<"$results"
+	done < <(python3 "$ROOT/scripts/vm/results.py" "$kunit" "$2")
+	[ $n -gt 0 ] || count "$1: results (none in ${2##*/}.results or its KUnit output)" FAIL
 }
 
-# kernels_each FUNCTION KERNEL...: FUNCTION KERNEL for each kernel, then
-# what each printed, one after the other; fails if one of them failed.
-kernels_each() {
-	local fn=$1 k status=0 lines=()
-	shift
-	for k in "$@"; do
-		lines+=("$("$fn" "$k")") || status=1
-	done
-	echo
-	printf '%s\n' "${lines[@]}"
-	return $status
+# work_start NAME: WORK, the caller's work directory (XDA_KEEP, or a new
+# one); work_end: the closing lines, and WORK removed only if everything
+# passed and XDA_KEEP is not set.  Returns 0 only if nothing failed.
+work_start() {
+	WORK=${XDA_KEEP:-$(mktemp -d "/tmp/xda-$1.XXXXXX")}
+	mkdir -p "$WORK" && WORK=$(cd "$WORK" && pwd)
+	TALLY_KTAP=${TALLY_KTAP:-$WORK/results.ktap}
+	WORK_STARTED=$SECONDS
 }
 
-# driver_work KEEP NAME: a driver's work directory, KEEP (the driver's
-# *_WORK setting; made if it does not exist) or a new one named after NAME.
-driver_work() {
-	local dir=${1:-$(mktemp -d "/tmp/xda-$2.XXXXXX")}
-	mkdir -p "$dir" && echo "$dir"
-}
-
-# driver_exit STATUS KEEP: a driver's end.  Its work directory ($WORK) is
-# removed when everything passed and KEEP (the driver's *_WORK setting) is
-# empty, and named otherwise.
-driver_exit() {
-	if [ "$1" -eq 0 ] && [ -z "$2" ]; then
+work_end() {
+	local n
+	[ -n "$TALLY_KTAP" ] && [ -f "$TALLY_KTAP" ] &&
+		echo "1..$((passed + failed + skipped))" >>"$TALLY_KTAP"
+	if [ "$failed" -gt 0 ]; then
+		echo "failed:"
+		for n in "${FAILURES[@]}"; do echo "   $n"; done
+	fi
+	if [ "$failed" -eq 0 ] && [ -z "${XDA_KEEP:-}" ]; then
 		rm -rf "$WORK"
 	else
-		echo "(logs: $WORK)"
+		echo "logs kept: $WORK"
 	fi
-	exit "$1"
+	echo "took $((SECONDS - WORK_STARTED)) s"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
 }
+
+# --- what a kernel has -------------------------------------------------------
 
 # kernel_version_at_least MAJOR MINOR: K_RELEASE is MAJOR.MINOR or later.
 kernel_version_at_least() {
@@ -163,11 +138,38 @@ kernel_config() {
 	sed -n "s/^$1=//p" "$K_BUILD/.config"
 }
 
+# kernel_lacks SCENARIO...: what the kernel in use lacks of the options
+# the scenarios name on their "# needs:" lines (OPTION: y or m;
+# OPTION=VALUE: that value), as "OPTION (here: VALUE), ..."; nothing if
+# it lacks none.
+kernel_lacks() {
+	local want opt val have lacks=()
+	for want in $(sed -n 's/^# needs: *//p' "$@" | tr ' ' '\n' | sort -u); do
+		opt=${want%%=*}
+		val=${want#"$opt"}
+		val=${val#=}
+		have=$(kernel_config "$opt")
+		if [ -z "$have" ] || { [ -n "$val" ] && [ "$have" != "$val" ]; }; then
+			lacks+=("$opt${val:+=$val} (here: ${have:-not set})")
+		fi
+	done
+	[ ${#lacks[@]} -eq 0 ] || (IFS=';'; echo "${lacks[*]}") | sed 's/;/, /g'
+}
+
+kernel_features() {
+	K_KUNIT=$([ -n "$(kernel_config CONFIG_KUNIT)" ] && echo 1 || echo 0)
+	K_DEBUG=$([ "$(kernel_config CONFIG_KASAN)" = y ] && echo 1 || echo 0)
+	# The flow cache went in 4.14 ("xfrm: remove flow cache").
+	K_FLOWCACHE=$(kernel_version_at_least 4 14 && echo 0 || echo 1)
+	K_PRE_EXIT=$(kernel_version_at_least 5 3 && echo 1 || echo 0)
+	K_PLT32=$(kernel_version_at_least 4 16 && echo 1 || echo 0)
+}
+
+
 # kernel_kunit_py: the kernel's kunit.py, from linux-source-6.1 as the
 # test kernels unpack it (XDA_KSRC), or else a tree holding only its
 # tools/testing/kunit, taken from the package's tarball once.  (kunit.py
-# exits 1 at once unless its path holds tools/testing/kunit, and it works
-# from the tree's top: give it absolute paths.)
+# exits 1 at once unless its path holds tools/testing/kunit.)
 kernel_kunit_py() {
 	local src=${XDA_KSRC:-$XDA_CACHE/src/linux-source-6.1} tools=$XDA_CACHE/src/kunit-tools tmp
 	local py=tools/testing/kunit/kunit.py
@@ -189,78 +191,6 @@ kernel_kunit_py() {
 		rm -rf "$tmp"
 	fi
 	echo "$tools/$py"
-}
-
-# kernel_results LOG: the results a scenario wrote to its KTAP channel
-# (LOG.results: scenario-lib.sh, scripts/vm/run.sh), read by the kernel's
-# own kunit.py parse; one line per result: "PASS NAME", "FAIL NAME" or
-# "SKIP NAME: REASON".  Fails if there are none.
-kernel_results() {
-	local ktap kunit
-	ktap=$(realpath "$1").results
-	[ -s "$ktap" ] || return 1
-	kunit=$(kernel_kunit_py) || return 1
-	tr -d '\r' <"$ktap" >"$ktap.ktap"
-	rm -f "$ktap.json"
-	python3 "$kunit" parse --json="$ktap.json" "$ktap.ktap" >"$ktap.parse" 2>&1
-	python3 - "$ktap.json" "$ktap.ktap" <<'EOF'
-import json
-import re
-import sys
-
-reasons = {}
-for line in open(sys.argv[2]):
-    m = re.match(r'^ok \d+ (.*) # SKIP (.*)$', line.rstrip('\n'))
-    if m:
-        reasons[m.group(1)] = m.group(2)
-for case in json.load(open(sys.argv[1]))['test_cases']:
-    name = case['name']
-    if case['status'] == 'SKIP':
-        name += ': ' + reasons.get(name, 'no reason given')
-    print(case['status'], name)
-EOF
-}
-
-# kernel_lacks SCENARIO...: what the kernel in use lacks of the options
-# the scenarios name on their "# needs:" lines (OPTION: y or m;
-# OPTION=VALUE: that value), as "OPTION (here: VALUE), ..." on one line;
-# nothing if it lacks none.
-kernel_lacks() {
-	local want opt val have lacks=()
-	for want in $(sed -n 's/^# needs: *//p' "$@" | tr ' ' '\n' | sort -u); do
-		opt=${want%%=*}
-		val=${want#"$opt"}
-		val=${val#=}
-		have=$(kernel_config "$opt")
-		if [ -z "$have" ] || { [ -n "$val" ] && [ "$have" != "$val" ]; }; then
-			lacks+=("$opt${val:+=$val} (here: ${have:-not set})")
-		fi
-	done
-	[ ${#lacks[@]} -eq 0 ] || (IFS=';'; echo "${lacks[*]}") | sed 's/;/, /g'
-}
-
-# What the kernel has, from its build tree and release.
-kernel_features() {
-	local v
-	v=$(kernel_config CONFIG_KUNIT)
-	K_KUNIT=$([ -n "$v" ] && echo 1 || echo 0)
-	K_IPV6M=$([ "$(kernel_config CONFIG_IPV6)" = m ] && echo 1 || echo 0)
-	K_DEBUG=$([ "$(kernel_config CONFIG_KASAN)" = y ] && echo 1 || echo 0)
-	# The flow cache went in 4.14 ("xfrm: remove flow cache").
-	K_FLOWCACHE=$(kernel_version_at_least 4 14 && echo 0 || echo 1)
-	K_PRE_EXIT=$(kernel_version_at_least 5 3 && echo 1 || echo 0)
-	K_PLT32=$(kernel_version_at_least 4 16 && echo 1 || echo 0)
-}
-
-kernel_summary() {
-	local has=()
-	if [ "$K_KUNIT" = 1 ]; then has+=(KUnit); else has+=("no KUnit"); fi
-	if [ "$K_FLOWCACHE" = 1 ]; then has+=("flow cache"); fi
-	if [ "$K_IPV6M" = 1 ]; then has+=("IPv6 module"); fi
-	if [ "$K_DEBUG" = 1 ]; then has+=("KASAN+lockdep+kmemleak"); fi
-	if [ "$K_PRE_EXIT" = 1 ]; then has+=(pre_exit); else has+=("no pre_exit"); fi
-	if [ "$K_PLT32" = 0 ]; then has+=("loader without R_X86_64_PLT32"); fi
-	echo "kernel $K_NAME: release $K_RELEASE; $(IFS=,; echo "${has[*]}" | sed 's/,/, /g')"
 }
 
 # --- the test kernels -----------------------------------------------------
@@ -401,7 +331,7 @@ kernel_use() {
 	*) kernel_die "unknown kernel '$1' (stock, affected[-debug][-ipv6m], debian, debian-6.12, debian-6.12-rt, or KERNEL= MODULES=)" ;;
 	esac
 	KERNEL_STATE[$1]=$(declare -p K_NAME K_IMAGE K_MODULES K_BUILD K_RELEASE K_DKMS \
-		K_ARGS K_KUNIT K_FLOWCACHE K_IPV6M K_DEBUG K_PRE_EXIT K_PLT32 | sed 's/^declare -[-a-zA-Z]* /declare -g /')
+		K_ARGS K_KUNIT K_FLOWCACHE K_DEBUG K_PRE_EXIT K_PLT32 | sed 's/^declare -[-a-zA-Z]* /declare -g /')
 }
 
 # --- building the module for it -------------------------------------------
@@ -587,17 +517,17 @@ kernel_initramfs() {
 # --- booting it ------------------------------------------------------------
 
 # kernel_boot INITRAMFS LOG [ARG...]: one VM run of the kernel in use
-# (scripts/vm/run.sh), then scripts/vm/check-log.sh on its console log.
-# Sets BOOT_OK (1: the scenario ended with rc=0), BOOT_REPORTS (lines
-# with kernel reports; their context is in LOG.check) and BOOT_SECONDS.
-# Returns 0 only if both are clean.
+# (scripts/vm/run.sh, with XDA_BOOT_ARGS), then scripts/vm/check-log.sh
+# on its console log.  Sets BOOT_OK (1: the scenario ended with rc=0),
+# BOOT_REPORTS (lines with kernel reports; their context is in LOG.check)
+# and BOOT_SECONDS.  Returns 0 only if both are clean.
 kernel_boot() {
 	local initrd=$1 log=$2 start=$SECONDS
 	shift 2
 	BOOT_OK=1
-	# shellcheck disable=SC2086 # K_ARGS is a list of kernel arguments
+	# shellcheck disable=SC2086 # lists of kernel arguments
 	"$ROOT/scripts/vm/run.sh" "$K_IMAGE" "$initrd" "$log" $K_ARGS "$@" \
-		2>"$log.run" || BOOT_OK=0
+		${XDA_BOOT_ARGS:-} 2>"$log.run" || BOOT_OK=0
 	BOOT_SECONDS=$((SECONDS - start))
 	if "$ROOT/scripts/vm/check-log.sh" "$log" >"$log.check" 2>&1; then
 		BOOT_REPORTS=0
