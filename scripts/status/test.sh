@@ -95,22 +95,36 @@ run_vm() {	# run_vm KERNEL MODE: on a kernel prepared by main
 	fi
 }
 
+# prints NAME STATUS TEXT COMMAND...: one test: COMMAND exits with STATUS
+# (a pattern, "[01]" for either) and prints TEXT (stdout or stderr).
+prints() {
+	local name=$1 want=$2 text=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	# shellcheck disable=SC2053 # STATUS is a pattern
+	if [[ $rc == $want ]] && grep -qF -- "$text" <<<"$out"; then
+		count "$name" OK
+	else
+		echo "   exit $rc, wanted $want and \"$text\":"
+		echo "$out" | sed 's/^/   | /'
+		count "$name" FAIL
+	fi
+}
+
+json_valid() {	# json_valid COMMAND...: its output is valid JSON
+	"$@" 2>/dev/null | "$PY" -m json.tool >/dev/null
+}
+
 host_checks() {
-	local out rc
 	echo "== host: the tool under dash and busybox sh, shellcheck"
 	if ! command -v shellcheck >/dev/null; then
 		count "host: shellcheck -s sh, no finding" SKIP "no shellcheck on this machine"
-	elif shellcheck -s sh "$TOOL" "$ROOT/scripts/status/vm-scenario.sh"; then
-		count "host: shellcheck -s sh, no finding" OK
 	else
-		count "host: shellcheck -s sh, no finding" FAIL
+		prints "host: shellcheck -s sh, no finding" 0 "" \
+			shellcheck -s sh "$TOOL" "$ROOT/scripts/status/vm-scenario.sh"
 	fi
-	out=$(dash "$TOOL" --help) && [ "${out#Usage: }" != "$out" ]
-	if [ $? -eq 0 ]; then
-		count "host: dash: --help" OK
-	else
-		count "host: dash: --help" FAIL
-	fi
+	prints "host: dash: --help" 0 "Usage: " dash "$TOOL" --help
 	doctor_releases dash
 	if command -v busybox >/dev/null; then
 		doctor_releases "busybox sh"
@@ -122,26 +136,9 @@ host_checks() {
 		echo "   (module loaded on this host: not-loaded checks skipped)"
 		return
 	fi
-	out=$(dash "$TOOL" 2>&1)
-	rc=$?
-	if [ $rc -eq 2 ] && [ "${out#*is not loaded}" != "$out" ]; then
-		count "host: dash: exit 2 when the module is not loaded" OK
-	else
-		count "host: dash: exit 2 when the module is not loaded" FAIL
-	fi
-	if dash "$TOOL" --json 2>/dev/null | "$PY" -m json.tool >/dev/null; then
-		count "host: dash: --json valid when not loaded" OK
-	else
-		count "host: dash: --json valid when not loaded" FAIL
-	fi
-	out=$(dash "$TOOL" doctor 2>&1)
-	rc=$?
-	if [ $rc -le 1 ] && [ "${out#*gc_thresh:}" != "$out" ]; then
-		count "host: dash: doctor runs (exit $rc)" OK
-	else
-		echo "$out"
-		count "host: dash: doctor runs" FAIL
-	fi
+	prints "host: dash: exit 2 when the module is not loaded" 2 "is not loaded" dash "$TOOL"
+	prints "host: dash: --json valid when not loaded" 0 "" json_valid dash "$TOOL" --json
+	prints "host: dash: doctor runs" "[01]" "gc_thresh:" dash "$TOOL" doctor
 	doctor_by_version
 }
 
@@ -186,6 +183,14 @@ doctor_by_version() {
 	wait "$holder" 2>/dev/null
 }
 
+verdicts() {	# verdicts COMMAND...: its verdict lines joined by "|", and its status
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	grep '^kernel ' <<<"$out" | tr '\n' '|'
+	return $rc
+}
+
 # doctor --release R: the verdict line and a key phrase of the reasons
 # for real release strings, under SHELL (dash, or busybox sh with its
 # own awk).  No module, no namespace and no VM needed.
@@ -216,16 +221,9 @@ doctor_releases() {
 	done 3<"$ROOT/scripts/status/releases.txt"
 	# A fleet: several releases after one --release and a second
 	# --release; one verdict each, in order; exit 1 (one is affected).
-	name="host: $sh: doctor --release, three releases: three verdicts, exit 1"
-	out=$("${cmd[@]}" "$TOOL" doctor --release 4.1.16 4.4.0 --release=3.10.0-514.el7.x86_64 2>&1)
-	rc=$?
-	if [ $rc = 1 ] && [ "$(grep '^kernel ' <<<"$out" | tr '\n' '|')" = \
-		"kernel 4.1.16: affected|kernel 4.4.0: not affected|kernel 3.10.0-514.el7.x86_64: not affected|" ]; then
-		count "$name" OK
-	else
-		echo "$out" | sed 's/^/   | /'
-		count "$name" FAIL
-	fi
+	prints "host: $sh: doctor --release, three releases: three verdicts, exit 1" 1 \
+		"kernel 4.1.16: affected|kernel 4.4.0: not affected|kernel 3.10.0-514.el7.x86_64: not affected|" \
+		verdicts "${cmd[@]}" "$TOOL" doctor --release 4.1.16 4.4.0 --release=3.10.0-514.el7.x86_64
 	# Not a release: a clear error on stderr, no verdict, exit 2.
 	for rel in not-a-kernel 4.x "" 2.6; do
 		name="host: $sh: doctor --release '$rel': error, exit 2"
@@ -239,14 +237,8 @@ doctor_releases() {
 			count "$name" FAIL
 		fi
 	done
-	out=$("${cmd[@]}" "$TOOL" --release 4.1.16 2>&1)
-	rc=$?
-	if [ $rc = 2 ] && grep -qF -- "--release goes with doctor" <<<"$out"; then
-		count "host: $sh: --release without doctor: usage error, exit 2" OK
-	else
-		echo "   exit $rc: $out"
-		count "host: $sh: --release without doctor: usage error, exit 2" FAIL
-	fi
+	prints "host: $sh: --release without doctor: usage error, exit 2" 2 \
+		"--release goes with doctor" "${cmd[@]}" "$TOOL" --release 4.1.16
 }
 
 main() {
