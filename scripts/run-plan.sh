@@ -45,7 +45,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/vm/kernel.sh
 . "$ROOT/scripts/vm/kernel.sh"
 
-declare -A BUILT INITRAMFS
+declare -A BUILT INITRAMFS NAMED
 
 header() {	# header FILE KEY: the words of FILE's "# KEY:" lines
 	sed -n "s/^# $2: *//p" "$1" | tr '\n' ' ' | sed 's/ *$//'
@@ -128,6 +128,13 @@ run() {
 	local mode=$2 path=$3 scenario=$4 expect=$5 file name log why report shows
 	local before="$passed $failed $skipped" p f s
 	file=$(scenario_file "$4")
+	# A kernel that cannot be named (built, fetched) fails its runs only.
+	if [ -z "${NAMED[$1]:-}" ]; then
+		NAMED[$1]=FAIL
+		(kernel_use "$1") && NAMED[$1]=OK
+		count "$1: the kernel is there" "${NAMED[$1]}"
+	fi
+	[ "${NAMED[$1]}" = OK ] || { count "$1/$4: not run: no kernel" FAIL; return; }
 	kernel_use "$1"
 	shift 5
 	[ "$path" = - ] && path=$([ "$K_PRE_EXIT" = 1 ] && echo pre_exit || echo exit_batch)
