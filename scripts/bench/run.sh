@@ -34,24 +34,17 @@
 # time and fails when the host is busy (a panic: "IO-APIC + timer doesn't
 # work"), so it is skipped (no_timer_check).
 #
-# Environment (defaults in brackets):
-#   XDA_CACHE          kernel cache (see scripts/kernel/build.sh)
-#   XDA_KEEP           keep logs and builds here [a temporary directory,
-#                      removed at the end]
-#   XDA_BENCH_ROUNDS   hot path rounds [8]
-#   XDA_BENCH_MS       milliseconds per hot path measurement [1000]
-#   XDA_BENCH_NETS     namespace counts for the load cost [1,10,100,1000,4000]
-#   XDA_BENCH_MEM      affected VM memory in MiB [3072]; 4000 namespaces
-#                      take about 1 GiB
-#   XDA_BENCH_PCPUS    possible-CPU counts for the stop window [2,16,64];
-#                      at most the kernel's NR_CPUS (64 in the test kernels)
-#   XDA_BENCH_WNETS    namespace counts for the stop window [1000,4000]
-#   XDA_BENCH_WMEM     stop window VM memory in MiB [3072]; 4000 namespaces
-#                      at 64 possible CPUs take about 1.6 GiB (the kernel's
-#                      own per-CPU data of each namespace grows with them:
-#                      3.3 kB per possible CPU)
-#   XDA_BENCH_QUICK    1: few short rounds, up to 1000 namespaces (a check
-#                      of the bench itself, not figures to quote)
+# Environment (defaults in brackets; docs/PERFORMANCE.md says more):
+#   XDA_KEEP          keep logs and builds here [removed at the end]
+#   XDA_BENCH_ROUNDS, XDA_BENCH_MS  hot path rounds [8], ms each [1000]
+#   XDA_BENCH_NETS    namespace counts for the load cost [1,10,100,1000,4000]
+#   XDA_BENCH_MEM     affected VM memory in MiB [3072]
+#   XDA_BENCH_PCPUS   possible-CPU counts for the stop window [2,16,64]
+#                     (at most the kernel's NR_CPUS, 64 in the test kernels)
+#   XDA_BENCH_WNETS, XDA_BENCH_WMEM  its namespace counts [1000,4000] and
+#                     VM memory [3072]: 4000 namespaces at 64 possible CPUs
+#                     take about 1.6 GiB
+#   XDA_BENCH_QUICK   1: few short rounds (a check of the bench itself)
 set -eu
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
