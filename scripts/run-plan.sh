@@ -126,7 +126,7 @@ initramfs() {
 # run KERNEL MODE PATH SCENARIO EXPECT [BOOT_ARG...]: one line of the plan.
 run() {
 	local mode=$2 path=$3 scenario=$4 expect=$5 file name log why report shows
-	local before="$passed $failed $skipped" p f s
+	local before="$passed $failed $skipped" p f s a
 	file=$(scenario_file "$4")
 	# A kernel that cannot be named (built, fetched) fails its runs only.
 	if [ -z "${NAMED[$1]:-}" ]; then
@@ -139,7 +139,13 @@ run() {
 	shift 5
 	[ "$path" = - ] && path=$([ "$K_PRE_EXIT" = 1 ] && echo pre_exit || echo exit_batch)
 	name=$K_NAME/$scenario/$path
-	[ "$mode" = - ] || name=$K_NAME/$scenario/$path/$mode
+	[ "$mode" = - ] || name=$name/$mode
+	for a in "$@"; do	# what tells two runs apart, but the traffic's scale
+		case $a in
+		xda.waves=* | xda.hotwave=* | xda.conns=* | xda.gc=* | xda.kmemleak=* | xda.seconds=*) ;;
+		xda.*) name=$name/${a#xda.} ;;
+		esac
+	done
 	echo "== $name $*"
 	why=$(kernel_lacks "$file")
 	[ -n "$why" ] && why="it needs $why"
