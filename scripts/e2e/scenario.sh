@@ -607,11 +607,11 @@ family_summary() {
 		}' "$RUN/report.$1"
 }
 
-# all_of OK TOTAL: every one of TOTAL (at least one) succeeded.  A failed
+# all_of: every one of TOTAL (at least one) succeeded.  A failed
 # connect is shown with the segments the namespaces' TCP threw away as
 # corrupt (a kernel that does is named for it: docs/TESTING.md, RHEL 7.2).
-all_of() {
-	echo "$1 of $2"
+all_of() {	# all_of OK TOTAL [NOTE]
+	echo "$1 of $2${3:+, $3}"
 	[ "$2" -gt 0 ] && [ "$1" = "$2" ] && return 0
 	for ns in $(namespaces); do
 		cat "$(ns_net "$ns")/snmp"
@@ -649,7 +649,7 @@ judge() {
 		if [ $kind = clean ]; then
 			check "IPv$family: no namespace drifts" equal "$6" 0
 			check "IPv$family: every ping answered" all_of "$2" "$3"
-			check "IPv$family: every connection made, no ENOBUFS ($8)" all_of "$4" "$5"
+			check "IPv$family: every connection made, no ENOBUFS" all_of "$4" "$5" "ENOBUFS: $8"
 		fi
 		[ "$6" != - ] && [ "$6" != 0 ] && drifted=1
 	done
