@@ -117,9 +117,9 @@ xda_net_size() {
 		     found && /DW_AT_name/ { found = 0 }'
 }
 
-# run_vm ROLE MEM NAME ARG...: boot the scenario, with the kernel
+# bench_vm ROLE MEM NAME ARG...: boot the scenario, with the kernel
 # arguments ARG..., on ROLE's kernel; the console log is $WORK/NAME.log.
-run_vm() {
+bench_vm() {
 	local role=$1 mem=$2 name=$3
 
 	shift 3
@@ -152,7 +152,7 @@ run_window() {
 		return 0
 	fi
 	# shellcheck disable=SC2086 # WARGS is a list of kernel arguments
-	run_vm "$1" "${XDA_BENCH_WMEM:-3072}" "window-$1-$3" \
+	bench_vm "$1" "${XDA_BENCH_WMEM:-3072}" "window-$1-$3" \
 		xda.bench=window xda.lmode="$2" possible_cpus="$3" $WARGS
 	possible=$(sed -n 's/^bench-info: .* possible=\([^ ]*\) .*/\1/p' "$WORK/window-$1-$3.log")
 	if [ "$possible" != "0-$(($3 - 1))" ]; then
@@ -180,9 +180,9 @@ main() {
 	size=$(xda_net_size)
 
 	# shellcheck disable=SC2086 # ARGS is a list of kernel arguments
-	run_vm stock 1024 stock xda.bench=stock $ARGS
+	bench_vm stock 1024 stock xda.bench=stock $ARGS
 	# shellcheck disable=SC2086
-	run_vm affected "${XDA_BENCH_MEM:-3072}" affected xda.bench=affected $ARGS
+	bench_vm affected "${XDA_BENCH_MEM:-3072}" affected xda.bench=affected $ARGS
 	# The affected kernel's boots one after the other, so that the ratio
 	# between two CPU counts compares boots close in time.
 	for cpus in $(echo "$PCPUS" | tr ',' ' '); do

@@ -45,7 +45,7 @@ show_block() {
 		on { print "    " substr($0, 2) }' "$1"
 }
 
-run_vm() {	# run_vm KERNEL MODE: on a kernel prepared by main
+status_vm() {	# status_vm KERNEL MODE: on a kernel prepared by main
 	local name=$1-$2 log=$WORK/$1-$2.log b judged=$1
 	echo "== VM: $1 kernel, mode=$2"
 	kernel_use "$1"
@@ -266,7 +266,7 @@ main() {
 		for run in $runs; do
 			[ "${run%%:*}" = "$variant" ] || continue
 			mode=${run#*:}
-			run_vm "$variant" "$mode"
+			status_vm "$variant" "$mode"
 		done
 	done
 	work_end
