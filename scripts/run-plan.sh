@@ -125,13 +125,15 @@ initramfs() {
 
 # run KERNEL MODE PATH SCENARIO EXPECT [BOOT_ARG...]: one line of the plan.
 run() {
-	local mode=$2 path=$3 scenario=$4 expect=$5 file name log why report shows
+	local mode=$2 path=$3 scenario=$4 expect=$5 file name log why report shows state only
 	local before="$passed $failed $skipped" p f s a
 	file=$(scenario_file "$4")
-	# A kernel that cannot be named (built, fetched) fails its runs only.
+	# A kernel that cannot be named (built, fetched) fails its runs only:
+	# it is named in a subshell, and what was found kept (KERNEL_STATE).
 	if [ -z "${NAMED[$1]:-}" ]; then
 		NAMED[$1]=FAIL
-		(kernel_use "$1") && NAMED[$1]=OK
+		state=$(kernel_use "$1" >&2 && echo "${KERNEL_STATE[$1]}") &&
+			KERNEL_STATE[$1]=$state NAMED[$1]=OK
 		count "$1: the kernel is there" "${NAMED[$1]}"
 	fi
 	[ "${NAMED[$1]}" = OK ] || { count "$1/$4: not run: no kernel" FAIL; return; }
@@ -151,8 +153,8 @@ run() {
 	[ -n "$why" ] && why="it needs $why"
 	[ -z "$why" ] && [ "$K_DKMS" = 1 ] && [ "$path" = exit_batch ] && [ "$K_PRE_EXIT" = 1 ] &&
 		why="dkms builds the module for the kernel's own path"
-	[ -z "$why" ] && [ -n "$(header "$file" path)" ] && [ "$(header "$file" path)" != "$path" ] &&
-		why="it runs on the $(header "$file" path) path"
+	only=$(header "$file" path)
+	[ -z "$why" ] && [ -n "$only" ] && [ "$only" != "$path" ] && why="it runs on the $only path"
 	if [ -n "$why" ]; then
 		count "$name" SKIP "$why"
 		return
