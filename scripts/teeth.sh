@@ -87,9 +87,7 @@ guards() {
 # WHAT's KUnit cases or checks must have failed.
 run_mutation() {
 	local name=$1 dir=$WORK/$1 runner=${5%% *} what=${5#* } test missed=""
-	mkdir -p "$dir/src"
-	cp -r "$ROOT/dkms.conf" "$ROOT/Makefile" "$ROOT/Kbuild" "$ROOT/src" \
-		"$ROOT/include" "$ROOT/kunit" "$dir/src/"
+	kernel_module_sources "$dir/src"
 	mutate "$dir/src" "$2" "$3" "$4" || { count "teeth: $name: the mutation applies" FAIL; return; }
 	guards "$SET" "$runner" | XDA_MODULE_SRC=$dir/src XDA_WARNINGS_OK=1 XDA_KEEP=$dir/run \
 		"$ROOT/scripts/run-plan.sh" - >"$dir/run.log" 2>&1

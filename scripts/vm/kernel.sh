@@ -336,6 +336,16 @@ kernel_use() {
 
 # --- building the module for it -------------------------------------------
 
+# kernel_module_sources DEST: what the module is built from (dkms.conf,
+# the Makefiles and the sources, KUnit's included), from XDA_MODULE_SRC or
+# the repository, copied into DEST.
+kernel_module_sources() {
+	local src=${XDA_MODULE_SRC:-$ROOT}
+	mkdir -p "$1"
+	cp -r "$src/dkms.conf" "$src/Makefile" "$src/Kbuild" "$src/src" \
+		"$src/include" "$src/kunit" "$1/"
+}
+
 # kernel_build_module DIR [MAKE_ARG...]: xfrm_dst_acct.ko in DIR, and
 # kunit/xfrm_dst_acct_test.ko where the kernel has KUnit, built from a
 # copy of the sources (XDA_MODULE_SRC, default the repository).  On a test
@@ -345,12 +355,10 @@ kernel_use() {
 # 4.16, see plt32.py.  The build log is DIR/build.log; sets K_KO to the
 # module.
 kernel_build_module() {
-	local dir=$1 src=${XDA_MODULE_SRC:-$ROOT} ko
+	local dir=$1 ko
 	shift
 	rm -rf "$dir/src"
-	mkdir -p "$dir/src"
-	cp -r "$src/dkms.conf" "$src/Makefile" "$src/Kbuild" "$src/src" \
-		"$src/include" "$src/kunit" "$dir/src/"
+	kernel_module_sources "$dir/src"
 	if [ "$K_DKMS" = 1 ]; then
 		ko=$(kernel_dkms_build "$dir") || return 1
 		# dkms installs only the module; the KUnit one is built beside it.
