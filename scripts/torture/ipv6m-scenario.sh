@@ -158,7 +158,7 @@ main() {
 	$IP netns del b
 	$IP netns del c
 	kill $victim 2>/dev/null
-	check "kmemleak finds nothing" kmemleak_check
+	kmemleak_result
 	echo "ipv6m: $failures failures"
 	[ "$failures" -eq 0 ]
 }
