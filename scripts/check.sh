@@ -30,7 +30,7 @@ sparse_against() {
 	local dir=$WORK/$1 n
 
 	mkdir -p "$dir"
-	cp -r "$ROOT/Kbuild" "$ROOT/src" "$ROOT/include" "$ROOT/kunit" "$dir/"
+	"$ROOT/scripts/module-sources.sh" "$dir"
 	make -s -C "$2" M="$dir" C=2 CHECK=sparse W=1 modules >"$dir/log" 2>&1
 	grep -E 'warning:|error:' "$dir/log" | sed "s|$dir/||"
 	n=$(grep -cE 'warning:|error:' "$dir/log")

@@ -24,9 +24,7 @@ kver=${1:-$(basename "$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n
 # Start from nothing, whatever an earlier run left.
 dkms remove "$NAME/$VERSION" --all >/dev/null 2>&1 || true
 rm -rf "$SRC"
-mkdir -p "$SRC"
-cp -r "$ROOT/dkms.conf" "$ROOT/Makefile" "$ROOT/Kbuild" "$ROOT/src" \
-	"$ROOT/include" "$ROOT/kunit" "$SRC/"
+"$ROOT/scripts/module-sources.sh" "$SRC"
 
 dkms add "$NAME/$VERSION"
 dkms build "$NAME/$VERSION" -k "$kver"

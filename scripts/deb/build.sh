@@ -70,8 +70,7 @@ check_old_hosts() {	# check_old_hosts DEB
 assemble() {	# assemble DIR
 	local dir=$1 f
 	mkdir -p "$dir/scripts/deb" "$dir/scripts/man"
-	cp -r "$ROOT/Makefile" "$ROOT/Kbuild" "$ROOT/dkms.conf" "$ROOT/src" \
-		"$ROOT/include" "$ROOT/kunit" "$dir/"
+	"$ROOT/scripts/module-sources.sh" "$dir"
 	cp "$ROOT/scripts/xfrm-dst-acct-status" "$dir/scripts/"
 	cp "$ROOT"/scripts/man/*.[48] "$dir/scripts/man/"
 	cp "$ROOT/scripts/deb/xfrm-dst-acct.conf" "$dir/scripts/deb/"

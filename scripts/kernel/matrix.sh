@@ -226,7 +226,7 @@ run_one() {
 		return 1
 	fi
 	out=$(cat "$dir/tree")
-	cp -r "$SRC/Kbuild" "$SRC/src" "$SRC/include" "$SRC/kunit" "$dir/"
+	"$ROOT/scripts/module-sources.sh" "$dir" "$SRC"
 	nice -n 10 make -j2 -C "$out" M="$dir" W=1 KBUILD_MODPOST_WARN=1 \
 		modules >"$dir/log" 2>&1
 	rc=$?

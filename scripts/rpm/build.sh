@@ -46,8 +46,7 @@ RPMLIB_411="BuiltinLuaScripts CompressedFileNames ConcurrentAccess
 tarball() {
 	local top=$1 src=$1/$NAME-$VERSION
 	mkdir -p "$src/scripts/deb" "$src/scripts/man" "$top/SOURCES"
-	cp -r "$ROOT/Makefile" "$ROOT/Kbuild" "$ROOT/dkms.conf" "$ROOT/src" \
-		"$ROOT/include" "$ROOT/kunit" "$src/"
+	"$ROOT/scripts/module-sources.sh" "$src"
 	cp "$ROOT/scripts/xfrm-dst-acct-status" "$src/scripts/"
 	cp "$ROOT"/scripts/man/*.[48] "$src/scripts/man/"
 	cp "$ROOT/scripts/deb/xfrm-dst-acct.conf" "$src/scripts/deb/"

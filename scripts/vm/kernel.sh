@@ -340,10 +340,7 @@ kernel_use() {
 # the Makefiles and the sources, KUnit's included), from XDA_MODULE_SRC or
 # the repository, copied into DEST.
 kernel_module_sources() {
-	local src=${XDA_MODULE_SRC:-$ROOT}
-	mkdir -p "$1"
-	cp -r "$src/dkms.conf" "$src/Makefile" "$src/Kbuild" "$src/src" \
-		"$src/include" "$src/kunit" "$1/"
+	"$ROOT/scripts/module-sources.sh" "$1" "${XDA_MODULE_SRC:-$ROOT}"
 }
 
 # kernel_build_module DIR [MAKE_ARG...]: xfrm_dst_acct.ko in DIR, and
