@@ -224,7 +224,7 @@ wanted() {
 }
 
 main() {
-	local plan=${1:-} lines line words user=0
+	local plan=${1:-} lines runs line words user=0
 	[ -n "$plan" ] || { echo "usage: $0 PLAN [KERNEL[:MODE]...]" >&2; exit 2; }
 	[ -f "$plan" ] || [ "$plan" = - ] || plan=$ROOT/scripts/plans/$plan
 	[ -f "$plan" ] || [ "$plan" = - ] || { echo "run-plan: no plan $1" >&2; exit 2; }
@@ -232,6 +232,16 @@ main() {
 	FILTERS=("$@")
 	lines=$(sed 's/#.*//; /^[[:space:]]*$/d' "$plan")
 	[ -n "${KERNEL:-}" ] && user=1
+	# A selection that names no run of the plan is a mistake, not a pass.
+	runs=$(awk -v user=$user '$1 != "host" && $1 != "refuse" && ($1 == "user") == user' <<<"$lines")
+	for line in "${FILTERS[@]}"; do
+		awk -v k="${line%%:*}" -v m="${line#*:}" -v a="$line" \
+			'$1 == k && (a == k || $2 == m) { found = 1 } END { exit !found }' <<<"$runs" || {
+			echo "run-plan: $line: no such run in $(basename "$plan") (its kernels:" \
+				"$(awk '{ print $1 }' <<<"$runs" | sort -u | paste -sd ' '))" >&2
+			exit 2
+		}
+	done
 	line=$(grep '^refuse ' <<<"$lines")
 	if [ $user = 1 ] && [ -n "$line" ]; then
 		echo "${line#refuse }" | fold -s -w 76 >&2
