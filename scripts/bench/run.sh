@@ -165,6 +165,7 @@ run_window() {
 main() {
 	local start=$SECONDS variant size machine load cpus
 
+	[ $# -eq 0 ] || { echo "usage: $0 (no arguments; XDA_BENCH_* set its sizes)" >&2; exit 2; }
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	"$ROOT/scripts/deps.sh" >&2 || exit 1
 	gcc -O2 -Wall -Wextra -static -o "$WORK/nsbench" "$BENCH/nsbench.c" ||

@@ -166,6 +166,7 @@ table() {
 
 main() {
 	local start=$SECONDS mode rc=0 ns fam refused
+	[ $# -eq 0 ] || { echo "usage: $0 (no arguments)" >&2; exit 2; }
 	if [ -n "${KERNEL:-}" ]; then
 		echo "make demo runs on the model of the defect it builds (Debian's 6.1 with" \
 			"the shared storage put back), to show a failure a fixed kernel cannot show." \
