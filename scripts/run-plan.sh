@@ -171,6 +171,7 @@ run() {
 	shows=$(header "$file" shows)
 	[ -n "$shows" ] && grep -aE "$shows" "$log" | sed 's/^/   /'
 	grep -a -A8 ': FAIL$' "$log" | grep -aE '^(check: |    )' | sed 's/^/   /'
+	grep -a -A3 -E '# [a-z0-9_]+: (EXPECTATION|ASSERTION) FAILED' "$log" | head -n 24 | sed 's/^/   /'
 	if [ "$BOOT_OK" = 1 ]; then
 		count "$name: ran to the end" OK
 	else
@@ -248,7 +249,7 @@ main() {
 		exit 2
 	fi
 	"$ROOT/scripts/deps.sh" >&2 || exit 1
-	work_start "$(basename "$plan")"
+	if [ "$plan" = - ]; then work_start plan; else work_start "$(basename "$plan")"; fi
 	while read -r -a words <&3; do
 		case ${words[0]} in
 		refuse) ;;
