@@ -212,14 +212,17 @@ host() {	# host NAME COMMAND...: a step on this machine
 	fi
 }
 
+# selects FILTER KERNEL MODE: FILTER (KERNEL or KERNEL:MODE) names that run.
+selects() {
+	[ "$1" = "$2" ] || [ "$1" = "$2:$3" ]
+}
+
 # wanted KERNEL MODE: the line is one the arguments select.
 wanted() {
 	local a
 	[ ${#FILTERS[@]} -eq 0 ] && return 0
 	for a in "${FILTERS[@]}"; do
-		case $a in
-		"$1" | "$1:$2") return 0 ;;
-		esac
+		selects "$a" "$1" "$2" && return 0
 	done
 	return 1
 }
@@ -236,12 +239,12 @@ main() {
 	# A selection that names no run of the plan is a mistake, not a pass.
 	runs=$(awk -v user=$user '$1 != "host" && $1 != "refuse" && ($1 == "user") == user' <<<"$lines")
 	for line in "${FILTERS[@]}"; do
-		awk -v k="${line%%:*}" -v m="${line#*:}" -v a="$line" \
-			'$1 == k && (a == k || $2 == m) { found = 1 } END { exit !found }' <<<"$runs" || {
-			echo "run-plan: $line: no such run in $(basename "$plan") (its kernels:" \
-				"$(awk '{ print $1 }' <<<"$runs" | sort -u | paste -sd ' '))" >&2
-			exit 2
-		}
+		while read -r -a words; do
+			selects "$line" "${words[@]:0:2}" && continue 2
+		done <<<"$runs"
+		echo "run-plan: $line: no such run in $(basename "$plan") (its kernels:" \
+			"$(awk '{ print $1 }' <<<"$runs" | sort -u | paste -sd ' '))" >&2
+		exit 2
 	done
 	line=$(grep '^refuse ' <<<"$lines")
 	if [ $user = 1 ] && [ -n "$line" ]; then
